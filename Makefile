@@ -1,0 +1,37 @@
+# The two commands a new user needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_WORKERS ?= auto
+TEST_OUTPUT ?= test-output
+
+.PHONY: install run test unit system-deps bench proof clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The main job on the embedded default: no servers needed.
+run: install
+	$(BIN)/hub init
+	$(BIN)/hub seed --demo
+	$(BIN)/hub serve
+
+# Debian packages the tests drive for real: promtool, headless Chromium, a CJK font.
+system-deps:
+	@scripts/ensure-system-deps
+
+test: install system-deps
+	mkdir -p $(TEST_OUTPUT)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(TEST_OUTPUT)/junit.xml
+
+unit: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
+
+clean:
+	rm -rf $(VENV) build *.egg-info instance $(TEST_OUTPUT) .pytest_cache

@@ -1,0 +1,1 @@
+"""Approval routing: applications fan out to departments, stage by stage."""

@@ -1,0 +1,1 @@
+"""Service items: the one form and the approval stages."""

@@ -1,0 +1,182 @@
+"""The ``hub`` command: a composition root that only translates to services."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from hub import db
+from hub.config import ConfigurationError
+from hub.permissions import Principal
+
+
+def default_centers_file() -> Path:
+    return Path(str(resources.files("adapters").joinpath("centers.toml")))
+
+
+def make_app() -> Flask:
+    from hub.app import create_app
+
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def app_session(app: Flask) -> Iterator:  # type: ignore[type-arg]
+    with app.app_context(), db.get_database(app).session_scope() as session:
+        yield session
+
+
+def cli_actor(command: str) -> Principal:
+    return Principal.system(f"cli:{command}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="service-center-hub")
+def main() -> None:
+    """沈河区政务服务中心 数据中心（hub）：统一数据库、统一用户、并联审批、电子监察。"""
+
+
+def initialise(app: Flask) -> dict[str, int]:
+    """Migrate the database to the newest schema and load the centers file."""
+    from hub import migrate
+    from hub.directory.services import load_centers
+
+    settings = app.config["HUB_SETTINGS"]
+    migrate.upgrade(db.get_database(app).engine)
+    path = settings.centers_config or default_centers_file()
+    with app_session(app) as session:
+        try:
+            return load_centers(session, path, cli_actor("init"))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+def init() -> None:
+    """Create or migrate the database and load the centers' configuration (safe to re-run)."""
+    app = make_app()
+    counts = initialise(app)
+    click.echo(f"database ready: {_redact(app.config['HUB_SETTINGS'].database_url)}")
+    click.echo("centers: {created} created, {updated} updated, {unchanged} unchanged".format(**counts))
+
+
+@main.command()
+@click.option("--demo", is_flag=True, required=True, help="Load the demo departments, items and staff.")
+def seed(demo: bool) -> None:
+    """Load demo departments, service items and staff for the 16 centers."""
+    from hub.seed import DEMO_PASSWORD, seed_demo
+
+    app = make_app()
+    with app_session(app) as session:
+        counts = seed_demo(session, cli_actor("seed"))
+    click.echo("seeded: {departments} departments, {service_items} service items, "
+               "{users} staff accounts".format(**counts))
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}): admin, supervisor, clerk-<center>, "
+               "<department>-approver1, <department>-chief")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts in the one user directory."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--center", required=True, help="Center code, e.g. district or binhe.")
+@click.option("--department", default=None, help="Department code (approvers and chiefs).")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["clerk", "approver", "chief", "supervisor", "admin", "adapter"]))
+@click.option("--display-name", default=None, help="Name shown in pages (defaults to USERNAME).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_add(username: str, center: str, department: str | None, roles: tuple[str, ...],
+             display_name: str | None, password_stdin: bool) -> None:
+    """Add a staff account."""
+    import marshmallow as ma
+
+    from hub.directory.schemas import UserSchema
+    from hub.directory.services import create_user
+    from hub.errors import HubError
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    raw = {"username": username, "display_name": display_name or username, "center": center,
+           "department": department, "roles": list(roles)}
+    if password is not None:
+        raw["password"] = password
+    try:
+        values = UserSchema().load(raw)
+    except ma.ValidationError as exc:
+        raise click.ClickException(f"invalid account: {exc.messages}") from exc
+    app = make_app()
+    with app_session(app) as session:
+        try:
+            created = create_user(session, cli_actor("user-add"), values)
+        except HubError as exc:
+            raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
+    click.echo(f"user {created.username} added to {created.center_code} "
+               f"as {', '.join(created.roles)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web application (threaded; for production use gunicorn, see README)."""
+    from werkzeug.serving import run_simple
+
+    app = make_app()
+    click.echo(f"serving on http://{host}:{port}/  (API /api/v1, OpenAPI /openapi.json)")
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit log."""
+
+
+@audit.command("verify")
+@click.option("--anchors", type=click.Path(file_okay=False), default=None,
+              help="Folder of exported chain heads (default: the configured anchor folder).")
+def audit_verify(anchors: str | None) -> None:
+    """Check every audit chain; exit status 1 when a record was changed, removed,
+    reordered or cut off."""
+    from hub.audit.services import load_anchors, verify
+
+    app = make_app()
+    folder = anchors or app.config["HUB_SETTINGS"].audit_anchor_dir
+    with app_session(app) as session:
+        report = verify(session, load_anchors(folder))
+    for item in report.problems:
+        click.echo(f"TAMPERED chain={item.chain} seq={item.seq}: {item.problem}", err=True)
+    click.echo(f"audit chains: {report.chains}, records: {report.records}, "
+               f"problems: {len(report.problems)}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("anchor")
+def audit_anchor() -> None:
+    """Export the chain heads to the anchor folder (run daily; keep the files elsewhere too)."""
+    from hub.audit.services import export_anchor
+
+    app = make_app()
+    with app_session(app) as session:
+        path = export_anchor(session, app.config["HUB_SETTINGS"].audit_anchor_dir)
+    click.echo(f"anchor written: {path}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,165 @@
+"""Settings: read once from ``HUB_*`` environment variables, with typed coercion.
+
+Nothing set means the embedded default: SQLite in the instance folder, Celery
+in-process, development mode with a generated secret kept in the instance folder.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "HUB_"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says which variable to set."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    env: str = "development"  # development | test | production
+    database_url: str = ""  # empty: SQLite in the instance folder
+    broker_url: str = ""  # empty: Celery runs tasks in-process
+    secret_key: str = ""
+    pii_key: str = ""  # encrypts citizens' ID numbers and phones; defaults to one derived from secret_key
+    centers_config: str = ""  # empty: the shipped adapters/centers.toml
+    instance_path: str = ""
+    timezone: str = "Asia/Shanghai"
+    token_ttl_seconds: int = 8 * 3600
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    max_content_length: int = 1024 * 1024
+    db_pool_size: int = 5
+    db_statement_timeout_ms: int = 30_000
+    sqlite_busy_timeout_ms: int = 30_000
+    log_level: str = "INFO"
+    trust_proxy: bool = False
+    session_cookie_secure: bool = False
+    metrics_cache_seconds: float = 5.0
+    audit_anchor_dir: str = ""  # empty: <instance>/audit-anchors
+    outbox_relay_batch: int = 200
+    sync_hour: int = 1
+    sync_minute: int = 30
+    warning_scan_minutes: int = 5
+    worker_metrics_port: int = 0
+
+    @property
+    def is_development(self) -> bool:
+        return self.env in ("development", "test")
+
+    @property
+    def eager_celery(self) -> bool:
+        return not self.broker_url
+
+
+def _coerce(name: str, raw: Any, annotation: Any) -> Any:
+    target = annotation
+    if isinstance(annotation, str):
+        target = {"str": str, "int": int, "bool": bool, "float": float}[annotation]
+    if isinstance(raw, target) and not (target is int and isinstance(raw, bool)):
+        return raw
+    text = str(raw).strip()
+    try:
+        if target is bool:
+            lowered = text.lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(text)
+        return target(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}{name.upper()}={text!r} is not a valid {target.__name__}"
+        ) from None
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    instance_path: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Build the settings from ``HUB_*`` variables, then ``overrides`` (tests pass a mapping).
+
+    Override keys may be given as field names (``database_url``) or as variable
+    names (``HUB_DATABASE_URL``).
+    """
+    environ = os.environ if environ is None else environ
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+    for name in fields:
+        key = ENV_PREFIX + name.upper()
+        if key in environ:
+            values[name] = environ[key]
+    for key, value in (overrides or {}).items():
+        name = key[len(ENV_PREFIX):].lower() if key.startswith(ENV_PREFIX) else key.lower()
+        if name not in fields:
+            raise ConfigurationError(f"unknown setting {key!r}")
+        values[name] = value
+    hints = typing.get_type_hints(Settings)
+    coerced = {name: _coerce(name, raw, hints[name]) for name, raw in values.items()}
+    settings = Settings(**coerced)
+    if instance_path and not settings.instance_path:
+        settings = dataclasses.replace(settings, instance_path=str(instance_path))
+    return _complete(settings)
+
+
+def _complete(settings: Settings) -> Settings:
+    if settings.env not in ("development", "test", "production"):
+        raise ConfigurationError(
+            f"HUB_ENV={settings.env!r}: use development, test or production"
+        )
+    changes: dict[str, Any] = {}
+    instance = Path(settings.instance_path or "instance")
+    if not settings.secret_key:
+        if not settings.is_development:
+            raise ConfigurationError(
+                "HUB_SECRET_KEY is not set. Outside development the hub refuses to start "
+                "without it: set HUB_SECRET_KEY to a long random string "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+            )
+        changes["secret_key"] = _instance_secret(instance, "secret_key")
+    if not settings.pii_key:
+        if not settings.is_development:
+            raise ConfigurationError(
+                "HUB_PII_KEY is not set. It encrypts citizens' ID numbers and phone numbers "
+                "at rest; set it to a long random string and keep it with your backups."
+            )
+        changes["pii_key"] = _instance_secret(instance, "pii_key")
+    if not settings.database_url:
+        changes["database_url"] = f"sqlite:///{(instance / 'hub.sqlite3').resolve()}"
+    if not settings.audit_anchor_dir:
+        changes["audit_anchor_dir"] = str((instance / "audit-anchors").resolve())
+    return dataclasses.replace(settings, **changes) if changes else settings
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """A development secret generated once and kept in the instance folder, so that
+    tokens and encrypted fields survive a restart of the embedded default."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / f".{name}"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def env_documentation() -> list[tuple[str, str]]:
+    """(variable, default) pairs, for the README table and `.env.example` checks."""
+    return [
+        (ENV_PREFIX + f.name.upper(), repr(f.default))
+        for f in dataclasses.fields(Settings)
+    ]
+
+
+__all__ = ["ConfigurationError", "Settings", "load_settings", "env_documentation"]

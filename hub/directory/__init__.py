@@ -1,0 +1,1 @@
+"""The one user directory: centers, departments, staff, tokens."""

@@ -1,0 +1,212 @@
+"""The directory's services: the centers file, departments and staff accounts."""
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from hub import audit, clock
+from hub.directory.models import HUB_SOURCE, Center, Department, User
+from hub.directory.passwords import hash_password
+from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.permissions import Principal, Scope, require
+
+# -- The centers file -------------------------------------------------------
+
+
+class _CenterEntrySchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_-]{0,31}$"))
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    level = ma.fields.String(required=True, validate=validate.OneOf(["district", "street"]))
+    parent = ma.fields.String(load_default=None)
+    adapter = ma.fields.Dict(load_default=None)
+
+
+class _CentersFileSchema(ma.Schema):
+    centers = ma.fields.List(ma.fields.Nested(_CenterEntrySchema), required=True,
+                             validate=validate.Length(min=1))
+
+    @ma.validates_schema
+    def _references(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        codes = [c["code"] for c in data["centers"]]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ma.ValidationError(f"duplicate center codes: {', '.join(duplicates)}", "centers")
+        for entry in data["centers"]:
+            if entry["parent"] and entry["parent"] not in codes:
+                raise ma.ValidationError(
+                    f"center {entry['code']}: parent {entry['parent']!r} is not in the file", "centers")
+            if entry["level"] == "street" and not entry["parent"]:
+                raise ma.ValidationError(f"street center {entry['code']} needs a parent", "centers")
+
+
+def read_centers_file(path: str | Path) -> list[dict[str, Any]]:
+    """Parse and check a centers file (TOML); raise ``ValueError`` naming what is wrong."""
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"cannot read centers file {path}: {exc}") from exc
+    try:
+        return _CentersFileSchema().load(raw, unknown=ma.EXCLUDE)["centers"]
+    except ma.ValidationError as exc:
+        raise ValueError(f"centers file {path} is invalid: {exc.messages}") from exc
+
+
+def load_centers(session: Session, path: str | Path, actor: Principal) -> dict[str, int]:
+    """Create or update the centers named in the file; safe to run again (unchanged
+    centers are not touched). Centers missing from the file are kept: cases refer to them."""
+    entries = read_centers_file(path)
+    now = clock.now()
+    existing = {c.code: c for c in session.scalars(select(Center))}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    # Parents first, so the foreign key holds on every backend.
+    for position, entry in sorted(enumerate(entries), key=lambda pe: pe[1]["parent"] is not None):
+        values = {"name": entry["name"], "level": entry["level"], "parent_code": entry["parent"],
+                  "adapter": entry["adapter"], "position": position}
+        center = existing.get(entry["code"])
+        if center is None:
+            session.add(Center(code=entry["code"], created_at=now, updated_at=now, **values))
+            session.flush()
+            audit.record(session, actor, "center.created", target_type="center",
+                         target_id=entry["code"], center=entry["code"], after=values)
+            counts["created"] += 1
+            continue
+        current = {k: getattr(center, k) for k in values}
+        if current == values:
+            counts["unchanged"] += 1
+            continue
+        before, after = audit.changes(current, values)
+        for key, value in values.items():
+            setattr(center, key, value)
+        center.updated_at = now
+        audit.record(session, actor, "center.updated", target_type="center",
+                     target_id=center.code, center=center.code, before=before, after=after)
+        counts["updated"] += 1
+    session.commit()
+    return counts
+
+
+def list_centers() -> Select[tuple[Center]]:
+    return select(Center)
+
+
+# -- Departments -------------------------------------------------------------
+
+
+def list_departments() -> Select[tuple[Department]]:
+    return select(Department)
+
+
+def create_department(session: Session, actor: Principal, code: str, name: str) -> Department:
+    require(actor, "departments.write")
+    if session.get(Department, code) is not None:
+        raise Conflict(f"部门代码 {code} 已存在")
+    now = clock.now()
+    department = Department(code=code, name=name, created_at=now, updated_at=now)
+    session.add(department)
+    audit.record(session, actor, "department.created", target_type="department",
+                 target_id=code, after={"code": code, "name": name})
+    session.commit()
+    return department
+
+
+# -- Staff ----------------------------------------------------------------------
+
+_USER_FIELDS = ("display_name", "center_code", "department_code", "roles", "status")
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {k: getattr(user, k) for k in _USER_FIELDS}
+
+
+def _check_references(session: Session, values: Mapping[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    center = values.get("center_code")
+    if center is not None and session.get(Center, center) is None:
+        errors["center"] = [f"未知的中心：{center}"]
+    department = values.get("department_code")
+    if department is not None and session.get(Department, department) is None:
+        errors["department"] = [f"未知的部门：{department}"]
+    roles = set(values.get("roles") or ())
+    if roles & {"approver", "chief"} and not department:
+        errors.setdefault("department", []).append("审批人和首席代表必须属于一个部门")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def users_query(center: str | None = None, department: str | None = None,
+                status: str | None = None) -> Select[tuple[User]]:
+    stmt = select(User)
+    if center:
+        stmt = stmt.where(User.center_code == center)
+    if department:
+        stmt = stmt.where(User.department_code == department)
+    if status:
+        stmt = stmt.where(User.status == status)
+    return stmt
+
+
+def create_user(session: Session, actor: Principal, values: Mapping[str, Any]) -> User:
+    """A staff account in the one directory; the password (if any) stored as argon2id."""
+    require(actor, "users.write", Scope(center=values.get("center_code")))
+    username = values["username"]
+    if session.scalars(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(f"用户名 {username} 已存在")
+    _check_references(session, values)
+    now = clock.now()
+    password = values.get("password")
+    user = User(
+        username=username, display_name=values["display_name"],
+        center_code=values["center_code"], department_code=values.get("department_code"),
+        roles=sorted(set(values["roles"])), status=values.get("status", "active"),
+        source=HUB_SOURCE, password_hash=hash_password(password) if password else None,
+        created_at=now, updated_at=now,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.created", target_type="user", target_id=username,
+                 center=user.center_code, after=_user_snapshot(user))
+    session.commit()
+    return user
+
+
+def update_user(session: Session, actor: Principal, username: str,
+                values: Mapping[str, Any]) -> User:
+    """Change a staff account. Leaving, or a new password, ends every token at once."""
+    user = get_user(session, username)
+    require(actor, "users.write", Scope(center=user.center_code))
+    merged = {**_user_snapshot(user), **{k: v for k, v in values.items() if k != "password"}}
+    _check_references(session, merged)
+    before = _user_snapshot(user)
+    for key in _USER_FIELDS:
+        if key in values:
+            setattr(user, key, sorted(set(values[key])) if key == "roles" else values[key])
+    after = _user_snapshot(user)
+    password_changed = bool(values.get("password"))
+    if password_changed:
+        user.password_hash = hash_password(values["password"])
+    if password_changed or (before["status"] == "active" and user.status != "active"):
+        user.token_generation += 1
+    before, after = audit.changes(before, after)
+    if not before and not after and not password_changed:
+        return user
+    if password_changed:
+        after["password"] = "changed"
+    user.updated_at = clock.now()
+    audit.record(session, actor, "user.updated", target_type="user", target_id=username,
+                 center=user.center_code, before=before, after=after)
+    session.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Nightly sync of the centers' systems into the shared database."""

@@ -1,0 +1,1 @@
+"""Metrics, Prometheus rules and Grafana dashboards of the hub."""

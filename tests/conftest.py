@@ -1,0 +1,184 @@
+"""Shared fixtures: the app on SQLite and on the real PostgreSQL, clients, a frozen clock.
+
+PostgreSQL: one throwaway database per test run and xdist worker, migrated once;
+each test starts from truncated tables. SQLite: a migrated template file per
+worker, copied for each test. HUB_REQUIRE_SERVICES=1 turns "service unreachable"
+from a loud skip into a failure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hub import db as hub_db
+from hub import migrate
+from hub.clock import SHANGHAI, FrozenClock
+from hub.models import metadata
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+CENTERS_FILE = ROOT / "adapters" / "centers.toml"
+ADMIN_DATABASE_URL = os.environ.get(
+    "HUB_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REQUIRE_SERVICES = os.environ.get("HUB_REQUIRE_SERVICES") == "1"
+RUN_ID = uuid.uuid4().hex[:8]
+# Monday 30 November 2026, 09:00 in the hall.
+DEFAULT_NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
+
+
+def unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is unreachable ({type(error).__name__}: {error})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"HUB_REQUIRE_SERVICES=1 and {message}", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {message}; set HUB_TEST_DATABASE_URL/HUB_TEST_BROKER_URL")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# -- PostgreSQL ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this run and worker, migrated to head."""
+    admin = sa.make_url(ADMIN_DATABASE_URL)
+    if admin.drivername == "postgresql":
+        admin = admin.set(drivername="postgresql+psycopg")
+    name = f"hub_test_{RUN_ID}_{_worker()}"
+    try:
+        admin_engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT",
+                                        connect_args={"connect_timeout": 3})
+        with admin_engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        unavailable("PostgreSQL", exc)
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    engine = hub_db.make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin_engine.connect() as conn:
+        conn.execute(sa.text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin_engine.dispose()
+
+
+def truncate_postgres(engine: sa.Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        # replica role: the audit log's append-only triggers guard the application,
+        # not a test resetting its own throwaway database.
+        conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "hub.sqlite3"
+    engine = hub_db.make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+# -- The application ----------------------------------------------------------------------
+
+
+def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
+    from hub.app import create_app
+
+    config = {"env": "test", "database_url": database_url, "instance_path": str(instance),
+              "centers_config": str(CENTERS_FILE), "secret_key": "test-secret-key",
+              "pii_key": "test-pii-key", "log_level": "WARNING", **overrides}
+    return create_app(config)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        engine = hub_db.make_engine(url)
+        truncate_postgres(engine)
+        engine.dispose()
+        return url
+    path = tmp_path / "hub.sqlite3"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra settings for the app of one test module (override the fixture)."""
+    return {}
+
+
+@pytest.fixture
+def frozen_clock() -> FrozenClock:
+    return FrozenClock(DEFAULT_NOW)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
+        frozen_clock: FrozenClock) -> Iterator[Flask]:
+    """The hub on one backend, its centers loaded, its clock frozen at DEFAULT_NOW."""
+    from hub.directory.services import load_centers
+    from hub.permissions import Principal
+
+    application = build_app(database_url, tmp_path / "instance", **app_config)
+    application.extensions["hub.clock"] = frozen_clock
+    with application.app_context():
+        with hub_db.get_database(application).session_scope() as session:
+            load_centers(session, CENTERS_FILE, Principal.system("test"))
+        yield application
+    hub_db.get_database(application).dispose()
+
+
+def autocommit_session(app: Flask) -> sa.orm.Session:
+    """A session for a test's own reads and writes: each statement commits, so the
+    test never holds a lock (or, on SQLite, an old snapshot) while the app works."""
+    engine = hub_db.get_database(app).engine.execution_options(isolation_level="AUTOCOMMIT")
+    return sa.orm.Session(engine, expire_on_commit=False)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[sa.orm.Session]:
+    s = autocommit_session(app)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[factories.People]:
+    """Factory of staff accounts with ready bearer tokens (see tests/factories.py)."""
+    made = factories.People(app)
+    yield made
+    made.close()
