@@ -46,6 +46,11 @@ class Settings:
     outbox_relay_batch: int = 200
     sync_hour: int = 1
     sync_minute: int = 30
+    sync_batch_size: int = 1000  # records per committed batch (and per page asked of a center)
+    sync_stale_seconds: int = 15 * 60  # a running sync without a heartbeat this long has died
+    sync_reconcile_minutes: int = 5
+    outbound_max_retries: int = 8  # deliveries to department systems, then a visible failure
+    outbound_backoff_seconds: float = 30.0  # first retry delay, doubled each time (capped at 1 h)
     warning_scan_minutes: int = 5
     worker_metrics_port: int = 0
 

@@ -93,6 +93,11 @@ RULES: dict[str, Rule] = {
     "catalog.write": roles("admin"),
     # Audit
     "audit.read": roles("supervisor", "admin"),
+    # Sync: admins start runs, supervisors watch them; a center's adapter service account
+    # writes only its own center's records.
+    "sync.run": roles("admin"),
+    "sync.read": roles("admin", "supervisor"),
+    "sync.write": own_center("adapter"),
 }
 
 
