@@ -1,0 +1,92 @@
+"""Rollups: the counts e-supervision reads, kept in the transaction of each change.
+
+One row per center (or department) per Asia/Shanghai day: every submission of a
+center already serialises on that center's audit chain, so a per-center-per-day
+row adds no new hot spot (a single global counter row would). Reading a year of
+them costs 16 × 365 rows, whatever the number of applications.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base
+
+
+class CenterDay(Base):
+    """A center's cases on one day: received that day, and concluded that day by
+    outcome and punctuality (see ``hub.supervision.indicators``)."""
+
+    __tablename__ = "supervision_center_days"
+
+    center_code: Mapped[str] = mapped_column(ForeignKey("centers.code"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    submitted: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    withdrawn_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    withdrawn_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    early: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class CenterWorkingDays(Base):
+    """How many of a center's cases concluded on ``day`` used ``working_days``
+    (for the average, median and 90th percentile without reading the cases)."""
+
+    __tablename__ = "supervision_center_working_days"
+
+    center_code: Mapped[str] = mapped_column(ForeignKey("centers.code"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    working_days: Mapped[int] = mapped_column(primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class DepartmentDay(Base):
+    """A department's tasks on one day: opened that day, and decided that day."""
+
+    __tablename__ = "supervision_department_days"
+
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"),
+                                                 primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    opened: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    approved_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
+    rejected_late: Mapped[int] = mapped_column(default=0, server_default="0")
+    supplement_requests: Mapped[int] = mapped_column(default=0, server_default="0")
+    early: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_day: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Every decision (approve, reject, supplement request): count and total seconds
+    # from the task's opening, for hub_task_decision_duration_seconds.
+    decisions: Mapped[int] = mapped_column(default=0, server_default="0")
+    decision_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+
+
+class DepartmentWorkingDays(Base):
+    """How many of a department's tasks approved or rejected on ``day`` used ``working_days``."""
+
+    __tablename__ = "supervision_department_working_days"
+
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"),
+                                                 primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    working_days: Mapped[int] = mapped_column(primary_key=True)
+    cases: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class DecisionDuration(Base):
+    """The decision-duration histogram: decisions on ``day`` whose duration falls in the
+    bucket bounded by ``le`` (non-cumulative; ``+Inf`` for over twenty days)."""
+
+    __tablename__ = "supervision_decision_durations"
+
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"),
+                                                 primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    le: Mapped[str] = mapped_column(String(16), primary_key=True)
+    decisions: Mapped[int] = mapped_column(default=0, server_default="0")

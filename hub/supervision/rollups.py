@@ -1,0 +1,230 @@
+"""Keep the supervision rollups in the transaction of the change they count.
+
+The routing services call ``track_application`` / ``track_task`` after creating a
+case or task or changing its status; the sync calls ``refresh`` in each batch's
+transaction with the Asia/Shanghai days the batch touched (both the old and the new
+``submitted_at``/``concluded_at`` day of a record that moved). None of them commits:
+the caller's commit makes the change and its count visible together.
+
+Increments are ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: atomic on
+PostgreSQL and SQLite, and the row lock they take is per center (or department)
+per day — the same grain the audit chain already serialises on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hub import clock
+from hub.approvals.models import (
+    CONCLUDED_APPLICATION_STATUSES,
+    Application,
+    ApprovalTask,
+)
+from hub.db import upsert
+from hub.supervision import indicators as ind
+from hub.supervision.models import (
+    CenterDay,
+    CenterWorkingDays,
+    DecisionDuration,
+    DepartmentDay,
+    DepartmentWorkingDays,
+)
+
+DECISIONS = ("approved", "rejected", "supplement_requested")
+CENTER_COUNTS = ("submitted", "approved_on_time", "approved_late", "rejected_on_time",
+                 "rejected_late", "withdrawn_on_time", "withdrawn_late", "early")
+
+
+def _calendar(session: Session) -> ind.Calendar:
+    # Imported here: the calendar belongs to the approvals domain and caches itself.
+    from hub.approvals.calendar_services import load_calendar
+
+    return load_calendar(session)
+
+
+def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
+               amounts: Mapping[str, int | float]) -> None:
+    """Add ``amounts`` to the row ``keys`` of ``model``, creating it at zero if missing."""
+    table = model.__table__
+    stmt = upsert(session, model).values(**keys, **amounts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + stmt.excluded[name] for name in amounts},
+    )
+    session.execute(stmt)
+
+
+# -- Applications -------------------------------------------------------------------------
+
+
+def _conclusion(cal: ind.Calendar, concluded_at: dt.datetime, due_at: dt.datetime | None,
+                submitted_at: dt.datetime, paused_working_days: int, status: str
+                ) -> tuple[dt.date, str, bool, int]:
+    """(day, counter column, early, working days used) of one concluded case."""
+    punctual = "on_time" if ind.on_time(concluded_at, due_at) else "late"
+    return (ind.local_date(concluded_at), f"{status}_{punctual}",
+            ind.early(cal, concluded_at, due_at),
+            ind.working_days_used(cal, submitted_at, concluded_at, paused_working_days or 0))
+
+
+def track_application(session: Session, application: Application,
+                      previous_status: str | None) -> None:
+    """Count a case just created (``previous_status`` None) or whose status just changed.
+
+    Counted: its receipt on its ``submitted_at`` day; its conclusion (the first move
+    into approved, rejected or withdrawn) on its ``concluded_at`` day. Moves between
+    in_review and supplement_requested change no count. Tombstoned cases count nowhere.
+    """
+    if application.deleted_at is not None:
+        return
+    center = application.center_code
+    if previous_status is None:
+        _increment(session, CenterDay,
+                   {"center_code": center, "day": ind.local_date(application.submitted_at)},
+                   {"submitted": 1})
+    newly_concluded = (application.status in CONCLUDED_APPLICATION_STATUSES
+                       and previous_status not in CONCLUDED_APPLICATION_STATUSES)
+    if not newly_concluded:
+        return
+    concluded_at = application.concluded_at or clock.now()
+    day, column, is_early, used = _conclusion(
+        _calendar(session), concluded_at, application.due_at, application.submitted_at,
+        application.paused_working_days, application.status)
+    _increment(session, CenterDay, {"center_code": center, "day": day},
+               {column: 1, "early": int(is_early)})
+    _increment(session, CenterWorkingDays,
+               {"center_code": center, "day": day, "working_days": used}, {"cases": 1})
+
+
+def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Consecutive days merged into ``[start, end)`` UTC ranges (fewer index probes)."""
+    ranges: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if ranges and ranges[-1][1] + dt.timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return [(ind.day_bounds(first)[0], ind.day_bounds(last)[1]) for first, last in ranges]
+
+
+def _within(column: Any, ranges: list[tuple[dt.datetime, dt.datetime]]) -> Any:
+    return or_(*[and_(column >= start, column < end) for start, end in ranges])
+
+
+def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
+    """Recount the rollups of ``center_code`` for ``days`` (Asia/Shanghai) from the
+    ``applications`` table, set-based; for the sync, whose batches upsert cases directly.
+
+    The day rows are locked first, so a submission tracked concurrently either
+    committed before the recount (and is in it) or adds itself after it. Cost is
+    proportional to the cases of the days given, not to the table.
+    """
+    wanted = sorted(set(days))
+    if not wanted:
+        return
+    session.execute(
+        upsert(session, CenterDay)
+        .values([{"center_code": center_code, "day": day} for day in wanted])
+        .on_conflict_do_nothing(index_elements=["center_code", "day"])
+    )
+    session.execute(select(CenterDay.day).where(
+        CenterDay.center_code == center_code, CenterDay.day.in_(wanted)).with_for_update())
+
+    counts: dict[dt.date, dict[str, int]] = {day: dict.fromkeys(CENTER_COUNTS, 0)
+                                             for day in wanted}
+    distribution: dict[tuple[dt.date, int], int] = defaultdict(int)
+    ranges = _day_ranges(wanted)
+    live = and_(Application.center_code == center_code, Application.deleted_at.is_(None))
+    for (submitted_at,) in session.execute(
+            select(Application.submitted_at).where(live, _within(Application.submitted_at, ranges))):
+        day = ind.local_date(submitted_at)
+        if day in counts:
+            counts[day]["submitted"] += 1
+    concluded = session.execute(
+        select(Application.concluded_at, Application.due_at, Application.submitted_at,
+               Application.paused_working_days, Application.status)
+        .where(live, Application.status.in_(CONCLUDED_APPLICATION_STATUSES),
+               _within(Application.concluded_at, ranges))).all()
+    cal = _calendar(session) if concluded else None
+    for concluded_at, due_at, submitted_at, paused, status in concluded:
+        day, column, is_early, used = _conclusion(cal, concluded_at, due_at, submitted_at,
+                                                  paused, status)  # type: ignore[arg-type]
+        if day in counts:
+            counts[day][column] += 1
+            counts[day]["early"] += int(is_early)
+            distribution[(day, used)] += 1
+
+    for day in wanted:
+        session.execute(update(CenterDay).where(
+            CenterDay.center_code == center_code, CenterDay.day == day).values(**counts[day]))
+    session.execute(delete(CenterWorkingDays).where(
+        CenterWorkingDays.center_code == center_code, CenterWorkingDays.day.in_(wanted)))
+    if distribution:
+        session.execute(upsert(session, CenterWorkingDays).values([
+            {"center_code": center_code, "day": day, "working_days": used, "cases": n}
+            for (day, used), n in sorted(distribution.items())]))
+
+
+def rebuild(session: Session) -> int:
+    """Recount every center's rollups from the ``applications`` table (after a restore,
+    or to check them); returns the number of center-days recounted. Caller commits."""
+    bounds = session.execute(select(
+        Application.center_code, func.min(Application.submitted_at),
+        func.max(func.coalesce(Application.concluded_at, Application.submitted_at)),
+    ).group_by(Application.center_code)).all()
+    recounted = 0
+    for center_code, first, last in bounds:
+        start, end = ind.local_date(first), ind.local_date(last)
+        days = {start + dt.timedelta(days=n) for n in range((end - start).days + 1)}
+        existing = session.scalars(select(CenterDay.day).where(
+            CenterDay.center_code == center_code)).all()
+        days.update(existing)
+        refresh(session, center_code, days)
+        recounted += len(days)
+    return recounted
+
+
+# -- Tasks ----------------------------------------------------------------------------------
+
+
+def track_task(session: Session, task: ApprovalTask, previous_status: str | None) -> None:
+    """Count a task just opened (``previous_status`` None) or just decided.
+
+    Counted: its opening on its ``opened_at`` day; each decision (approve, reject,
+    supplement request: a move from pending) on its ``decided_at`` day, with its
+    duration from ``opened_at`` for the histogram; approvals and rejections also by
+    punctuality, earliness, last-day and working days used. Cancellations count nowhere.
+    """
+    department = task.department_code
+    if previous_status is None:
+        _increment(session, DepartmentDay,
+                   {"department_code": department, "day": ind.local_date(task.opened_at)},
+                   {"opened": 1})
+    if task.status not in DECISIONS or previous_status not in (None, "pending"):
+        return
+    decided_at = task.decided_at or clock.now()
+    day = ind.local_date(decided_at)
+    seconds = max(0.0, (decided_at - task.opened_at).total_seconds())
+    amounts: dict[str, int | float] = {"decisions": 1, "decision_seconds": seconds}
+    if task.status == "supplement_requested":
+        amounts["supplement_requests"] = 1
+    else:
+        cal = _calendar(session)
+        punctual = "on_time" if ind.on_time(decided_at, task.due_at) else "late"
+        amounts[f"{task.status}_{punctual}"] = 1
+        amounts["early"] = int(ind.early(cal, decided_at, task.due_at))
+        amounts["last_day"] = int(ind.last_day(decided_at, task.due_at))
+        used = ind.working_days_used(cal, task.opened_at, decided_at,
+                                     getattr(task, "paused_working_days", 0) or 0)
+    keys = {"department_code": department, "day": day}
+    _increment(session, DepartmentDay, keys, amounts)
+    if task.status != "supplement_requested":
+        _increment(session, DepartmentWorkingDays, {**keys, "working_days": used}, {"cases": 1})
+    _increment(session, DecisionDuration,
+               {**keys, "le": ind.le_label(ind.decision_bucket(seconds))}, {"decisions": 1})
