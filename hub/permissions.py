@@ -73,6 +73,14 @@ def own_department(*names: str) -> Rule:
                                        and r.department == p.department)
 
 
+def involved_department(*names: str) -> Rule:
+    """A role acting on an object that several departments share (an application read
+    by the approvers and chiefs of any department with a task on it)."""
+    return lambda p, r: p.is_system or (p.has_role(*names) and r is not None
+                                       and p.department is not None
+                                       and p.department in getattr(r, "departments", ()))
+
+
 def any_of(*rules: Rule) -> Rule:
     return lambda p, r: any(rule(p, r) for rule in rules)
 
@@ -98,6 +106,23 @@ RULES: dict[str, Rule] = {
     "sync.run": roles("admin"),
     "sync.read": roles("admin", "supervisor"),
     "sync.write": own_center("adapter"),
+    # Approvals: applications and their tasks (a supervisor reads all, writes nothing)
+    "applications.submit": own_center("clerk"),
+    "applications.list": roles("clerk", "supervisor"),
+    "applications.list_center": any_of(own_center("clerk"), roles("supervisor")),
+    "applications.read": any_of(own_center("clerk"), roles("supervisor"),
+                                involved_department("approver", "chief")),
+    "applications.read_applicant": any_of(own_center("clerk"), roles("supervisor")),
+    "applications.withdraw": own_center("clerk"),
+    "applications.resubmit": own_center("clerk"),
+    "tasks.list": roles("approver", "chief", "supervisor"),
+    "tasks.list_department": any_of(own_department("approver", "chief"), roles("supervisor")),
+    "tasks.decide": own_department("approver", "chief"),
+    "tasks.assign": own_department("chief"),
+    "notifications.read": roles("clerk", "approver", "chief", "supervisor"),
+    # The working-day calendar
+    "calendar.read": anyone,
+    "calendar.write": roles("admin"),
 }
 
 

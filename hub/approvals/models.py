@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.db import Base
+from hub.db import Base, BigIntPK
 
 APPLICATION_STATUSES = ("in_review", "supplement_requested", "approved", "rejected", "withdrawn")
 OPEN_APPLICATION_STATUSES = ("in_review", "supplement_requested")
@@ -30,6 +30,9 @@ class Application(Base):
         Index("ix_applications_open", "center_code", "due_at",
               postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
         Index("ix_applications_applicant_id_hash", "applicant_id_hash"),
+        # ?warning=yellow is a plain range filter on yellow_at over the open cases.
+        Index("ix_applications_open_yellow", "center_code", "yellow_at",
+              postgresql_where=text(_OPEN), sqlite_where=text(_OPEN)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -77,6 +80,7 @@ class ApprovalTask(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "stage", "department_code"),
         Index("ix_approval_tasks_queue", "department_code", "status", "due_at"),
+        Index("ix_approval_tasks_yellow", "department_code", "status", "yellow_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -92,6 +96,8 @@ class ApprovalTask(Base):
     due_at: Mapped[dt.datetime]
     yellow_at: Mapped[dt.datetime]
     due_at_provisional: Mapped[bool] = mapped_column(default=False)
+    # Working days this task's clock stood still for supplements (its due date moved by them).
+    paused_working_days: Mapped[int] = mapped_column(default=0, server_default="0")
     decided_at: Mapped[dt.datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
@@ -123,3 +129,78 @@ class NumberSequence(Base):
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class CalendarYear(Base):
+    """A year whose official schedule (holidays and make-up working days) is known.
+
+    Years without a row are provisional: weekends and the computed statutory holidays.
+    """
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(32))  # chinese-calendar | admin
+    published_at: Mapped[dt.datetime]
+    published_by: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(default=1)
+
+
+CALENDAR_DAY_KINDS = ("holiday", "workday")
+
+
+class CalendarDay(Base):
+    """One day of an official year that differs from the plain week: a public holiday,
+    or a make-up working day (调休上班) on a weekend."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year", ondelete="CASCADE"),
+                                      index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+
+
+WARNING_LEVELS = ("yellow", "red")
+
+
+class DeadlineWarning(Base):
+    """A yellow or red card (红黄牌), raised once per level for an application or one of
+    its tasks, so officials see when a case went yellow, not only that it is."""
+
+    __tablename__ = "deadline_warnings"
+    __table_args__ = (Index("ix_deadline_warnings_center_raised", "center_code", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("approval_tasks.id", ondelete="CASCADE"))
+    center_code: Mapped[str] = mapped_column(String(32))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(8))
+    due_at: Mapped[dt.datetime]  # the due date it was raised against
+    raised_at: Mapped[dt.datetime]
+    # "<application>:<task or case>:<level>": once per level, even if two scans overlap.
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+
+
+class Notification(Base):
+    """A message to the staff of a center or a department (站内提醒): a new task in the
+    queue, a case concluded, a warning raised. Written by an outbox consumer, once."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_center", "center_code", "id"),
+        Index("ix_notifications_department", "department_code", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    center_code: Mapped[str | None] = mapped_column(String(32))
+    department_code: Mapped[str | None] = mapped_column(String(32))
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]

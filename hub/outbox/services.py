@@ -1,0 +1,172 @@
+"""The transactional outbox: write a message with the change it follows; the relay
+publishes it after the commit; consumers dedupe.
+
+- ``enqueue`` adds a row in the caller's transaction (nothing is sent if it rolls back).
+- The relay claims due rows (a short transaction: it leases them), commits, publishes
+  each with publisher confirms, then marks it sent. A crash between publish and mark
+  leaves the row to be published again once its lease runs out: delivery is at least
+  once, so every consumer dedupes with ``claim``.
+- A row that cannot be published after ``MAX_ATTEMPTS`` tries, or whose message was
+  dead-lettered by the broker after too many deliveries, is marked ``failed``: a
+  visible incident (log event, ``failed`` count), never an endless loop.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from hub import clock
+from hub.db import upsert
+from hub.outbox.models import OutboxMessage, ProcessedMessage
+
+log = logging.getLogger("hub.outbox")
+
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(seconds=60)  # a claimed row is the claimer's for this long
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+
+
+def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe_key: str,
+            available_at: dt.datetime | None = None) -> OutboxMessage:
+    """Write a message for the Celery task ``task_name`` in the caller's transaction.
+
+    ``dedupe_key`` is UNIQUE: enqueuing the same key twice keeps the first message.
+    ``payload`` must be JSON and must not hold personal data (ids, not ID numbers).
+    """
+    now = clock.now()
+    session.execute(
+        upsert(session, OutboxMessage)
+        .values(id=uuid.uuid4(), topic=task_name, payload=payload, dedupe_key=dedupe_key,
+                status=PENDING, attempts=0, created_at=now, available_at=available_at or now)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    session.info[_DIRTY] = True
+    return session.scalars(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    ).one()
+
+
+def claim(session: Session, consumer: str, message_id: str) -> bool:
+    """Record that ``consumer`` handles ``message_id``, in the consumer's own transaction.
+
+    True: first time, do the work (and commit it with this record). False: already
+    done (or being done by a transaction that will commit first): do nothing.
+    """
+    result = session.execute(
+        upsert(session, ProcessedMessage)
+        .values(consumer=consumer, message_id=str(message_id), processed_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
+    )
+    return result.rowcount == 1
+
+
+# -- The relay -----------------------------------------------------------------------------
+
+_DIRTY = "hub.outbox.dirty"
+
+Publisher = Callable[[OutboxMessage], None]
+
+
+@dataclasses.dataclass
+class RelayReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def wrote_messages(session: Session) -> bool:
+    """Whether ``enqueue`` wrote in this session since the last call (read once)."""
+    return bool(session.info.pop(_DIRTY, False))
+
+
+def _claim_batch(session: Session, limit: int) -> list[OutboxMessage]:
+    now = clock.now()
+    stmt = (select(OutboxMessage)
+            .where(OutboxMessage.status == PENDING, OutboxMessage.available_at <= now)
+            .order_by(OutboxMessage.available_at, OutboxMessage.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        # Several relays at once each take other rows instead of waiting.
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for row in rows:
+        row.attempts += 1
+        row.available_at = now + LEASE
+    session.commit()
+    return rows
+
+
+def relay(session: Session, publish: Publisher, *, limit: int = 200) -> RelayReport:
+    """Publish the due messages: claim a batch (committed), publish each, mark it sent.
+
+    No database lock is held while publishing, so a consumer running inline (the
+    embedded default) can write freely.
+    """
+    report = RelayReport()
+    rows = _claim_batch(session, limit)
+    report.claimed = len(rows)
+    for row in rows:
+        try:
+            publish(row)
+        except Exception as exc:  # the broker or an inline consumer failed: retry later
+            _publish_failed(session, row, exc, report)
+            continue
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                        .values(status=SENT, sent_at=clock.now(), last_error=None))
+        session.commit()
+        report.sent += 1
+    return report
+
+
+def _publish_failed(session: Session, row: OutboxMessage, exc: Exception,
+                    report: RelayReport) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if row.attempts >= MAX_ATTEMPTS:
+        values: dict[str, Any] = {"status": FAILED, "last_error": error}
+        report.failed += 1
+        log.error("outbox_message_failed id=%s topic=%s attempts=%s error=%s",
+                  row.id, row.topic, row.attempts, type(exc).__name__)
+    else:
+        # Exponential backoff: 2, 4, 8 … seconds, capped at ten minutes.
+        delay = dt.timedelta(seconds=min(600, 2 ** row.attempts))
+        values = {"available_at": clock.now() + delay, "last_error": error}
+        report.retried += 1
+        log.warning("outbox_publish_retry id=%s topic=%s attempts=%s error=%s",
+                    row.id, row.topic, row.attempts, type(exc).__name__)
+    session.rollback()
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+    session.commit()
+
+
+def mark_failed(session: Session, message_id: str, reason: str) -> bool:
+    """Mark a message failed (its broker delivery gave up); the caller commits.
+    True when a row changed."""
+    try:
+        key = uuid.UUID(str(message_id))
+    except ValueError:
+        return False
+    result = session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == key, OutboxMessage.status != FAILED)
+        .values(status=FAILED, last_error=reason[:2000])
+    )
+    if result.rowcount:
+        log.error("outbox_message_failed id=%s reason=%s", message_id, reason[:200])
+    return bool(result.rowcount)
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Messages per status (``failed`` is the incident count to alert on)."""
+    rows = session.execute(select(OutboxMessage.status, func.count())
+                           .group_by(OutboxMessage.status)).all()
+    return {PENDING: 0, SENT: 0, FAILED: 0, **{status: n for status, n in rows}}
+
+
+__all__ = ["MAX_ATTEMPTS", "RelayReport", "claim", "counts", "enqueue", "mark_failed", "relay",
+           "wrote_messages"]
