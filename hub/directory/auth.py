@@ -115,6 +115,12 @@ def resolve_token(session: Session, token: str, request_id: str | None = None) -
     return principal_for(user, request_id)
 
 
+def revoke_token(session: Session, token: str) -> None:
+    """End one token now (signing out of the pages); unknown tokens are ignored."""
+    session.execute(ApiToken.__table__.delete().where(ApiToken.token_hash == token_digest(token)))
+    session.commit()
+
+
 def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
