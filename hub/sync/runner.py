@@ -1,0 +1,163 @@
+"""The sync runner: page a center's stream from the last committed cursor, validate
+each page against the canonical schemas, write it set-based, quarantine the bad
+records with their reasons, and commit every batch together with its new cursor.
+
+A run that fails part-way keeps what it committed and the next run resumes there;
+records of the batch that failed come again and are upserted by key, so none is
+written twice. Every batch reconciles ``fetched = inserted + updated + unchanged +
+rejected`` and the run fails loudly when it does not hold.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import insert, update
+from sqlalchemy.orm import Session
+
+from hub import clock
+from hub.db import Database, upsert
+from hub.errors import HubError, flatten_messages
+from hub.permissions import Principal
+from hub.sync import services
+from hub.sync.models import QuarantinedRecord, SyncCursor, SyncRun
+from hub.sync.schemas import CANONICAL_SCHEMAS
+from hub.sync.source import Page, SourceError, SyncSource
+from hub.sync.writers import SyncReconciliationError, mask_record, write_applications, write_staff
+
+log = logging.getLogger("hub.sync")
+
+Progress = Callable[[SyncRun], None]
+
+
+def validate(stream: str, raws: Iterable[Any]) -> tuple[list[dict[str, Any]],
+                                                       list[tuple[Any, dict[str, list[str]]]]]:
+    """(valid canonical records, [(raw record, reasons)])."""
+    schema = CANONICAL_SCHEMAS[stream]()
+    valid, rejected = [], []
+    for raw in raws:
+        try:
+            valid.append(schema.load(raw))
+        except ma.ValidationError as exc:
+            rejected.append((raw, flatten_messages(exc.messages)))
+    return valid, rejected
+
+
+def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page) -> None:
+    """One batch, in one transaction with its cursor; commits."""
+    center, stream = run.center_code, run.stream
+    services.check_scope(actor, center)
+    valid, rejected = validate(stream, page.records)
+    # A record changed twice within one page: its last version stands for both.
+    latest = {record["external_id"]: record for record in valid}
+    superseded = len(valid) - len(latest)
+    records = list(latest.values())
+    if stream == "applications":
+        from hub.supervision.rollups import refresh
+
+        result, days = write_applications(session, center, actor, records)
+        if days:
+            refresh(session, center, days)
+    else:
+        result = write_staff(session, center, actor, records)
+    rejected.extend(result.rejected)
+    fetched = len(page.records)
+    unchanged = result.unchanged + superseded
+    if fetched != result.inserted + result.updated + unchanged + len(rejected):
+        raise SyncReconciliationError(
+            f"对账失败（第 {run.batches + 1} 批）：取得 {fetched} 条，新增 {result.inserted}、"
+            f"更新 {result.updated}、未变 {unchanged}、隔离 {len(rejected)}")
+    now = clock.now()
+    if rejected:
+        session.execute(insert(QuarantinedRecord), [
+            {"run_id": run.id, "center_code": center, "stream": stream,
+             "external_id": _external_id(raw), "reasons": reasons, "created_at": now,
+             "record": mask_record(stream, raw) if isinstance(raw, dict) else {"value": str(raw)}}
+            for raw, reasons in rejected])
+    if result.accepted:
+        session.execute(update(QuarantinedRecord).where(
+            QuarantinedRecord.center_code == center, QuarantinedRecord.stream == stream,
+            QuarantinedRecord.resolved_at.is_(None),
+            QuarantinedRecord.external_id.in_(result.accepted)).values(resolved_at=now))
+    stmt = upsert(session, SyncCursor).values(center_code=center, stream=stream,
+                                              cursor=page.cursor, run_id=run.id, updated_at=now)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["center_code", "stream"],
+        set_={"cursor": stmt.excluded.cursor, "run_id": stmt.excluded.run_id,
+              "updated_at": stmt.excluded.updated_at}))
+    run.fetched += fetched
+    run.inserted += result.inserted
+    run.updated += result.updated
+    run.unchanged += unchanged
+    run.rejected += len(rejected)
+    run.batches += 1
+    run.cursor_end, run.heartbeat_at = page.cursor, now
+    session.commit()
+
+
+def _external_id(raw: Any) -> str | None:
+    value = raw.get("external_id") if isinstance(raw, dict) else None
+    return str(value)[:128] if value not in (None, "") else None
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, (SourceError, SyncReconciliationError)):
+        return str(exc)
+    if isinstance(exc, HubError):
+        return exc.detail
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
+
+
+def execute_run(database: Database, run_id: int, source: SyncSource, *,
+                progress: Progress | None = None) -> SyncRun | None:
+    """Carry out a started run to its end; returns it closed (succeeded or failed).
+    A run that is not running any more (already done, taken over) is left alone."""
+    with database.session_scope() as session:
+        run = session.get(SyncRun, run_id)
+        if run is None or run.status != "running":
+            return run
+        actor = services.adapter_principal(run.center_code)
+        since = None if run.full else services.load_cursor(session, run.center_code, run.stream)
+        run.cursor_start = since
+        session.commit()
+        try:
+            for page in source.read(run.stream, since):
+                if not page.records:
+                    continue
+                apply_page(session, actor, run, page)
+                if progress is not None:
+                    progress(run)
+        except Exception as exc:  # every failure ends the run as failed, with its reason
+            session.rollback()
+            if isinstance(exc, (SourceError, SyncReconciliationError, HubError)):
+                log.error("sync_run_error run=%s center=%s stream=%s error=%s", run_id,
+                          run.center_code, run.stream, describe(exc))
+            else:
+                log.exception("sync_run_crashed run=%s", run_id)
+            return services.finish_run(session, run_id, "failed", describe(exc))
+        return services.finish_run(session, run_id, "succeeded")
+
+
+def sync_center(database: Database, center: str, *, stream: str | None = None,
+                trigger: str, requested_by: str, full: bool = False,
+                progress: Progress | None = None) -> list[SyncRun]:
+    """Sync every stream of a center (or one), one after the other, now.
+    Raises ``Conflict`` when one is already running, ``NotFound`` for an unknown center."""
+    runs: list[SyncRun] = []
+    with database.session_scope() as session:
+        center_row = services.get_center(session, center)
+        streams = services.streams_of(center_row, stream)
+        source = services.open_source(center_row)
+    try:
+        for name in streams:
+            with database.session_scope() as session:
+                run = services.start_run(session, center, name, trigger=trigger,
+                                         requested_by=requested_by, full=full)
+            closed = execute_run(database, run.id, source, progress=progress)
+            if closed is not None:
+                runs.append(closed)
+    finally:
+        source.close()
+    return runs

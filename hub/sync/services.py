@@ -1,0 +1,208 @@
+"""The sync's services: start runs (at most one per center and stream), find the
+source of a center, mark dead runs failed, and the queries behind the API."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from flask import current_app
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hub import audit, clock
+from hub.directory.models import Center
+from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.permissions import Principal, Scope, require
+from hub.sync.models import STREAMS, QuarantinedRecord, SyncCursor, SyncRun
+from hub.sync.source import SourceFactory, SyncSource
+
+log = logging.getLogger("hub.sync")
+
+SOURCE_FACTORY = "hub.sync.source_factory"
+DEAD = "运行中断"  # the error of a run whose worker died (no heartbeat)
+MAX_REDRIVES = 3  # consecutive dead runs of a stream before it is left as an incident
+
+
+def adapter_principal(center: str) -> Principal:
+    """The center's adapter service account: what a sync of that center acts as."""
+    return Principal(username=f"adapter:{center}", roles=frozenset({"adapter"}), center=center,
+                     display_name=f"{center} 数据同步")
+
+
+def get_center(session: Session, code: str) -> Center:
+    center = session.get(Center, code)
+    if center is None:
+        raise NotFound(f"中心 {code} 不存在")
+    return center
+
+
+def open_source(center: Center) -> SyncSource:
+    """The source of records a center's adapter stanza describes (built by the factory
+    the composition root registered)."""
+    if not center.adapter:
+        raise Conflict(f"中心 {center.code} 未配置适配器，无法同步")
+    factory: SourceFactory = current_app.extensions[SOURCE_FACTORY]
+    return factory(center.code, center.adapter)
+
+
+def streams_of(center: Center, requested: str | None = None) -> list[str]:
+    source = open_source(center)
+    try:
+        offered = [s for s in STREAMS if s in source.streams]
+    finally:
+        source.close()
+    if requested is None:
+        return offered
+    if requested not in offered:
+        raise ValidationFailed({"stream": [f"中心 {center.code} 的数据源没有数据流 {requested}"]})
+    return [requested]
+
+
+def _stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=current_app.config["HUB_SETTINGS"].sync_stale_seconds)
+
+
+def _mark_dead(session: Session, runs: Sequence[SyncRun], now: dt.datetime) -> None:
+    for run in runs:
+        run.status, run.finished_at = "failed", now
+        run.error = (f"{DEAD}：超过 {int(_stale_after().total_seconds())} 秒没有心跳"
+                     "（工作进程退出或消息未被执行），已提交的批次保留")
+        log.error("sync_run_dead run=%s center=%s stream=%s", run.id, run.center_code, run.stream)
+        audit.record(session, Principal.system("sync-reconciler"), "sync.run_failed",
+                     target_type="sync_run", target_id=run.id, center=run.center_code,
+                     after={"stream": run.stream, "error": run.error})
+
+
+def start_run(session: Session, center: str, stream: str, *, trigger: str, requested_by: str,
+              full: bool = False) -> SyncRun:
+    """Create the running row of a sync of ``center``'s ``stream`` and commit it.
+
+    A run of the same stream already running → ``Conflict`` (the partial unique index
+    decides, on every backend); one whose heartbeat is older than the stale limit has
+    died and is marked failed first."""
+    now = clock.now()
+    stale = list(session.scalars(select(SyncRun).where(
+        SyncRun.center_code == center, SyncRun.stream == stream, SyncRun.status == "running",
+        SyncRun.heartbeat_at < now - _stale_after())))
+    _mark_dead(session, stale, now)
+    run = SyncRun(center_code=center, stream=stream, status="running", trigger=trigger,
+                  requested_by=requested_by, full=full, started_at=now, heartbeat_at=now,
+                  fetched=0, inserted=0, updated=0, unchanged=0, rejected=0, batches=0)
+    session.add(run)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"中心 {center} 的 {stream} 数据流已有同步在运行") from None
+    audit.record(session, Principal.system(requested_by), "sync.run_started",
+                 target_type="sync_run", target_id=run.id, center=center,
+                 after={"stream": stream, "trigger": trigger, "full": full})
+    session.commit()
+    return run
+
+
+def request_runs(session: Session, actor: Principal, center: str, stream: str | None = None,
+                 full: bool = False) -> list[SyncRun]:
+    """Start a sync of a center now (admin): one running row per stream, committed; the
+    caller hands them to the workers."""
+    require(actor, "sync.run")
+    streams = streams_of(get_center(session, center), stream)
+    runs = []
+    for name in streams:
+        runs.append(start_run(session, center, name, trigger="manual",
+                              requested_by=actor.username, full=full))
+    return runs
+
+
+def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> SyncRun:
+    """Close a run (the caller rolled back whatever batch was open) and commit."""
+    run = session.get(SyncRun, run_id, with_for_update=True)
+    if run is None:
+        raise NotFound(f"同步运行 {run_id} 不存在")
+    if run.status != "running":  # the reconciler took it over meanwhile
+        session.commit()
+        return run
+    total = run.inserted + run.updated + run.unchanged + run.rejected
+    if status == "succeeded" and total != run.fetched:
+        status, error = "failed", (f"对账失败：取得 {run.fetched} 条，但新增+更新+未变+隔离 = {total}")
+    run.status, run.error, run.finished_at = status, error, clock.now()
+    audit.record(session, adapter_principal(run.center_code), f"sync.run_{status}",
+                 target_type="sync_run", target_id=run.id, center=run.center_code,
+                 after={"stream": run.stream, "fetched": run.fetched, "inserted": run.inserted,
+                        "updated": run.updated, "unchanged": run.unchanged,
+                        "rejected": run.rejected, "error": error})
+    session.commit()
+    level = logging.INFO if status == "succeeded" else logging.ERROR
+    log.log(level, "sync_run_finished run=%s center=%s stream=%s status=%s fetched=%s "
+            "inserted=%s updated=%s unchanged=%s rejected=%s", run.id, run.center_code,
+            run.stream, status, run.fetched, run.inserted, run.updated, run.unchanged,
+            run.rejected)
+    return run
+
+
+def load_cursor(session: Session, center: str, stream: str) -> str | None:
+    row = session.get(SyncCursor, (center, stream))
+    return row.cursor if row is not None else None
+
+
+def reconcile_dead_runs(session: Session) -> list[tuple[str, str]]:
+    """Mark running runs without a heartbeat failed; return the (center, stream) pairs to
+    run again. A stream whose last ``MAX_REDRIVES`` runs all died is not re-driven: it
+    is an incident for a person (logged), not a loop."""
+    now = clock.now()
+    dead = list(session.scalars(select(SyncRun).where(
+        SyncRun.status == "running", SyncRun.heartbeat_at < now - _stale_after())))
+    _mark_dead(session, dead, now)
+    session.commit()
+    again = []
+    for center, stream in sorted({(r.center_code, r.stream) for r in dead}):
+        recent = session.scalars(select(SyncRun.error).where(
+            SyncRun.center_code == center, SyncRun.stream == stream)
+            .order_by(SyncRun.id.desc()).limit(MAX_REDRIVES)).all()
+        if len(recent) >= MAX_REDRIVES and all((e or "").startswith(DEAD) for e in recent):
+            log.error("sync_incident center=%s stream=%s reason=%d consecutive runs died",
+                      center, stream, MAX_REDRIVES)
+            continue
+        again.append((center, stream))
+    return again
+
+
+def centers_with_adapters(session: Session) -> tuple[list[Center], list[Center]]:
+    """(centers that sync, centers that do not), in the centers file's order."""
+    centers = list(session.scalars(select(Center).order_by(Center.position, Center.code)))
+    return [c for c in centers if c.adapter], [c for c in centers if not c.adapter]
+
+
+def runs_query(center: str | None = None, stream: str | None = None,
+               status: str | None = None) -> Select[tuple[SyncRun]]:
+    stmt = select(SyncRun)
+    if center:
+        stmt = stmt.where(SyncRun.center_code == center)
+    if stream:
+        stmt = stmt.where(SyncRun.stream == stream)
+    if status:
+        stmt = stmt.where(SyncRun.status == status)
+    return stmt
+
+
+def quarantine_query(center: str | None = None, stream: str | None = None,
+                     run: int | None = None,
+                     resolved: bool | None = None) -> Select[tuple[QuarantinedRecord]]:
+    stmt = select(QuarantinedRecord)
+    if center:
+        stmt = stmt.where(QuarantinedRecord.center_code == center)
+    if stream:
+        stmt = stmt.where(QuarantinedRecord.stream == stream)
+    if run:
+        stmt = stmt.where(QuarantinedRecord.run_id == run)
+    if resolved is not None:
+        stmt = stmt.where(QuarantinedRecord.resolved_at.is_not(None) if resolved
+                          else QuarantinedRecord.resolved_at.is_(None))
+    return stmt
+
+
+def check_scope(actor: Principal, center: str) -> None:
+    """The one object-level check of a write: a center's adapter writes only its center."""
+    require(actor, "sync.write", Scope(center=center))

@@ -1,0 +1,39 @@
+"""What the sync runner needs from a source of records, and nothing more.
+
+The hub never imports ``adapters``: the composition root (``hub.app``) registers a
+factory that turns a center's adapter configuration into a ``SyncSource``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    """Records in change order, and the cursor just past the last of them."""
+
+    records: list[dict[str, Any]]
+    cursor: str | None
+
+
+class SyncSource(Protocol):
+    streams: tuple[str, ...]
+
+    def read(self, stream: str, since: str | None) -> Iterator[Page]:
+        """Pages of ``stream`` changed since the cursor ``since`` (None: from the start),
+        until the source has nothing more."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+# (center code, the center's adapter configuration) -> a source of records.
+SourceFactory = Callable[[str, Mapping[str, Any]], SyncSource]
+
+
+class SourceError(Exception):
+    """A source could not be read (unreachable, refused, misconfigured, malformed answer).
+    The run fails with this message and keeps what it committed."""

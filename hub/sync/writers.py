@@ -1,0 +1,324 @@
+"""Set-based writes of canonical records into the one database.
+
+Each writer takes a batch of validated records of one center, rejects what the
+database says is wrong (an unknown service item or department, a username taken),
+pre-selects the rows the batch already has to tell new, changed and unchanged apart,
+and writes only the new and the changed in one statement: ``INSERT … ON CONFLICT
+(key) DO UPDATE … WHERE`` the row differs. On PostgreSQL the applications go through
+COPY into a temporary staging table first (the fastest way in). Unchanged rows are
+not written at all, so a re-run with nothing new rewrites nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, and_, func, select, text, tuple_
+from sqlalchemy.orm import Session
+
+from hub import audit, clock, privacy
+from hub.approvals.calendar import local_date
+from hub.approvals.models import SOURCE_SYNC, Application
+from hub.catalog.models import ServiceItem
+from hub.directory.models import Department, User
+from hub.permissions import Principal
+
+Record = dict[str, Any]
+Reasons = dict[str, list[str]]
+
+
+class SyncReconciliationError(RuntimeError):
+    """The database did not take exactly the rows the batch said it would write."""
+
+
+@dataclasses.dataclass
+class WriteResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[Record, Reasons]] = dataclasses.field(default_factory=list)
+    accepted: list[str] = dataclasses.field(default_factory=list)  # external ids written or same
+
+
+# -- Applications -------------------------------------------------------------------------------
+
+# What decides "changed": the canonical fields as stored (the ID number by its keyed hash:
+# its ciphertext differs at every encryption).
+_COMPARED = ("service_item_code", "status", "applicant_name", "applicant_id_hash",
+             "submitted_at", "concluded_at")
+_WRITTEN = ("id", "number", "center_code", "service_item_code", "status", "stage", "source",
+            "external_id", "applicant_name", "applicant_id_encrypted", "applicant_id_hash",
+            "applicant_id_masked", "form", "submitted_at", "due_at", "yellow_at",
+            "due_at_provisional", "paused_working_days", "concluded_at", "deleted_at",
+            "version", "created_at", "updated_at")
+# On a change: everything from the source and what follows from it; never the id, the
+# number, the creation time or what the hub itself added.
+_UPDATED = ("service_item_code", "status", "applicant_name", "applicant_id_encrypted",
+            "applicant_id_hash", "applicant_id_masked", "submitted_at", "due_at", "yellow_at",
+            "due_at_provisional", "concluded_at", "deleted_at", "updated_at")
+
+
+def synced_number(center: str, external_id: str) -> str:
+    """The hub's number of a synced case: stable, unique per (center, external id), and
+    distinct from the hub's own numbers (which never start with ``S``)."""
+    digest = hashlib.sha256(f"{center}\x1f{external_id}".encode()).hexdigest()[:20].upper()
+    return f"S{digest}"
+
+
+class _Deadlines:
+    """Due dates per (acceptance day, item): every case of a day and an item shares one."""
+
+    def __init__(self, session: Session) -> None:
+        from hub.approvals.calendar_services import load_calendar
+
+        self.calendar = load_calendar(session)
+        self._cache: dict[tuple[dt.date, int, int], tuple[dt.datetime, dt.datetime, bool]] = {}
+
+    def of(self, submitted_at: dt.datetime, days: int, yellow_days: int
+           ) -> tuple[dt.datetime, dt.datetime, bool]:
+        from hub.approvals.routing import make_deadline
+
+        day = local_date(submitted_at)
+        key = (day, days, yellow_days)
+        found = self._cache.get(key)
+        if found is None:
+            deadline = make_deadline(self.calendar, submitted_at, days, yellow_days)
+            found = (deadline.due_at, deadline.yellow_at, deadline.provisional)
+            # Both dates depend on the day only, except a yellow_at "at once" (when the
+            # limit is that short), which is the instant itself.
+            if days - yellow_days > 0:
+                self._cache[key] = found
+        return found
+
+
+def _same(old: Any, record: Record, id_hash: str) -> bool:
+    return (old.service_item_code == record["service_item"] and old.status == record["status"]
+            and old.applicant_name == record["applicant_name"]
+            and old.applicant_id_hash == id_hash
+            and old.submitted_at == record["submitted_at"]
+            and old.concluded_at == record["concluded_at"]
+            and (old.deleted_at is not None) == record["deleted"])
+
+
+def write_applications(session: Session, center: str, actor: Principal,
+                       records: Sequence[Record]) -> tuple[WriteResult, set[dt.date]]:
+    """Upsert a batch of canonical application records of ``center``; returns the counts
+    and the Asia/Shanghai days whose rollups the batch touched (old and new days)."""
+    result = WriteResult()
+    codes = {r["service_item"] for r in records}
+    items = {code: (days, yellow) for code, days, yellow in session.execute(
+        select(ServiceItem.code, ServiceItem.promised_days, ServiceItem.yellow_days)
+        .where(ServiceItem.code.in_(codes)))}
+    known = []
+    for record in records:
+        if record["service_item"] in items:
+            known.append(record)
+        else:
+            result.rejected.append((record, {"service_item": [
+                f"目录中没有办事事项 {record['service_item']}"]}))
+    if not known:
+        return result, set()
+    existing = {row.external_id: row for row in session.execute(
+        select(Application.external_id, Application.id, *[getattr(Application, c) for c in
+                                                           _COMPARED], Application.deleted_at)
+        .where(Application.center_code == center,
+               Application.external_id.in_([r["external_id"] for r in known])))}
+    cipher = privacy.cipher()
+    deadlines = _Deadlines(session)
+    now = clock.now()
+    new_rows: list[Record] = []
+    changed_rows: list[Record] = []
+    days: set[dt.date] = set()
+    for record in known:
+        key = record["external_id"]
+        result.accepted.append(key)
+        id_number = record["applicant_id_number"]
+        id_hash = cipher.lookup_hash(id_number)
+        old = existing.get(key)
+        if old is not None and _same(old, record, id_hash):
+            result.unchanged += 1
+            continue
+        promised, yellow_days = items[record["service_item"]]
+        due_at, yellow_at, provisional = deadlines.of(record["submitted_at"], promised,
+                                                      yellow_days)
+        row = {
+            "id": old.id if old is not None else uuid.uuid4(),
+            "number": synced_number(center, key), "center_code": center,
+            "service_item_code": record["service_item"], "status": record["status"],
+            "stage": 1, "source": SOURCE_SYNC, "external_id": key,
+            "applicant_name": record["applicant_name"],
+            "applicant_id_encrypted": cipher.encrypt(id_number), "applicant_id_hash": id_hash,
+            "applicant_id_masked": privacy.mask_id_number(id_number), "form": {},
+            "submitted_at": record["submitted_at"], "due_at": due_at, "yellow_at": yellow_at,
+            "due_at_provisional": provisional, "paused_working_days": 0,
+            "concluded_at": record["concluded_at"],
+            "deleted_at": ((old.deleted_at if old is not None and old.deleted_at else
+                            record["updated_at"]) if record["deleted"] else None),
+            "version": 1, "created_at": now, "updated_at": now,
+        }
+        (changed_rows if old is not None else new_rows).append(row)
+        for moment in (record["submitted_at"], record["concluded_at"]) + (
+                (old.submitted_at, old.concluded_at) if old is not None else ()):
+            if moment is not None:
+                days.add(local_date(moment))
+    if new_rows or changed_rows:
+        rows = new_rows + changed_rows
+        if session.get_bind().dialect.name == "postgresql":
+            inserted, updated = _copy_upsert_applications(session, rows)
+        else:
+            inserted, updated = _upsert_applications(session, rows)
+        if (inserted, updated) != (len(new_rows), len(changed_rows)):
+            raise SyncReconciliationError(
+                f"applications of {center}: expected {len(new_rows)} inserted and "
+                f"{len(changed_rows)} updated, the database reports {inserted} and {updated}")
+        result.inserted, result.updated = inserted, updated
+        audit.record(session, actor, "sync.applications_written", target_type="center",
+                     target_id=center, center=center,
+                     after={"inserted": [r["external_id"] for r in new_rows],
+                            "updated": [r["external_id"] for r in changed_rows]})
+    return result, days
+
+
+def _differs(table: Table, excluded: Any) -> Any:
+    """The row differs from the incoming one (NULL-safe on both backends)."""
+    target = tuple_(*[table.c[c] for c in _COMPARED], table.c.deleted_at.is_(None))
+    incoming = tuple_(*[excluded[c] for c in _COMPARED], excluded["deleted_at"].is_(None))
+    return target.is_distinct_from(incoming)
+
+
+def _upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int]:
+    """SQLite (and any backend without COPY): one executemany ``INSERT … ON CONFLICT``."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    table = Application.__table__
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["center_code", "external_id"],
+        set_={**{c: stmt.excluded[c] for c in _UPDATED}, "version": table.c.version + 1},
+        where=_differs(table, stmt.excluded))
+    before = _count_keys(session, rows)
+    session.execute(stmt, rows)
+    after = _count_keys(session, rows)
+    return after - before, len(rows) - (after - before)
+
+
+def _count_keys(session: Session, rows: list[Record]) -> int:
+    center = rows[0]["center_code"]
+    return session.scalar(select(func.count()).select_from(Application).where(
+        and_(Application.center_code == center,
+             Application.external_id.in_([r["external_id"] for r in rows])))) or 0
+
+
+_STAGE = "sync_stage_applications"
+
+
+def _copy_upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int]:
+    """PostgreSQL: COPY the batch into a temporary staging table, then one
+    ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
+    (xmax = 0)`` tells the inserted rows from the updated ones."""
+    import json
+
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} "
+                         "(LIKE applications INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
+    columns = ", ".join(_WRITTEN)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c == "form" else row[c] for c in _WRITTEN])
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
+    compared = ", ".join(f"applications.{c}" for c in _COMPARED)
+    incoming = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
+    flags = session.execute(text(
+        f"INSERT INTO applications ({columns}) SELECT {columns} FROM {_STAGE} "
+        f"ON CONFLICT (center_code, external_id) DO UPDATE SET {assignments}, "
+        "version = applications.version + 1 "
+        f"WHERE ({compared}, applications.deleted_at IS NULL) IS DISTINCT FROM "
+        f"({incoming}, EXCLUDED.deleted_at IS NULL) "
+        "RETURNING (xmax = 0) AS inserted")).scalars().all()
+    session.execute(text(f"TRUNCATE {_STAGE}"))
+    inserted = sum(1 for flag in flags if flag)
+    return inserted, len(flags) - inserted
+
+
+# -- Staff ----------------------------------------------------------------------------------------
+
+_STAFF = ("username", "display_name", "department_code", "roles", "status")
+
+
+def write_staff(session: Session, center: str, actor: Principal,
+                records: Sequence[Record]) -> WriteResult:
+    """Upsert a batch of canonical staff records of ``center`` into the one directory,
+    keyed by (source = the center, external id). Staff who left are marked, never
+    deleted, and every token they hold stops at once. Synced staff get no password:
+    they sign in through their center."""
+    result = WriteResult()
+    departments = {r["department"] for r in records if r.get("department")}
+    known_departments = set(session.scalars(
+        select(Department.code).where(Department.code.in_(departments))))
+    existing = {u.external_id: u for u in session.scalars(
+        select(User).where(User.source == center,
+                           User.external_id.in_([r["external_id"] for r in records])))}
+    usernames = {u.username: u for u in session.scalars(
+        select(User).where(User.username.in_([r["username"] for r in records])))}
+    claimed: set[str] = set()
+    now = clock.now()
+    for record in records:
+        key = record["external_id"]
+        reasons: Reasons = {}
+        if record.get("department") and record["department"] not in known_departments:
+            reasons["department"] = [f"未知的部门：{record['department']}"]
+        holder = usernames.get(record["username"])
+        if (holder is not None and (holder.source, holder.external_id) != (center, key)) or \
+                record["username"] in claimed:
+            reasons["username"] = [f"用户名 {record['username']} 已被其他账号使用"]
+        if reasons:
+            result.rejected.append((record, reasons))
+            continue
+        claimed.add(record["username"])
+        result.accepted.append(key)
+        values = {"username": record["username"], "display_name": record["display_name"],
+                  "department_code": record.get("department"), "roles": record["roles"],
+                  "status": record["status"]}
+        user = existing.get(key)
+        if user is None:
+            user = User(center_code=center, source=center, external_id=key, password_hash=None,
+                        token_generation=0, created_at=now, updated_at=now, **values)
+            session.add(user)
+            audit.record(session, actor, "user.created", target_type="user",
+                         target_id=user.username, center=center,
+                         after={**values, "source": center, "external_id": key})
+            result.inserted += 1
+            continue
+        before = {k: getattr(user, k) for k in _STAFF}
+        if before == values:
+            result.unchanged += 1
+            continue
+        changed_before, changed_after = audit.changes(before, values)
+        if before["status"] == "active" and values["status"] != "active":
+            user.token_generation += 1  # leaving ends every token at once
+        for name, value in values.items():
+            setattr(user, name, value)
+        user.updated_at = now
+        audit.record(session, actor, "user.updated", target_type="user", target_id=user.username,
+                     center=center, before=changed_before, after=changed_after)
+        result.updated += 1
+    session.flush()
+    return result
+
+
+def mask_record(stream: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw record fit to keep in quarantine: personal data masked, JSON-safe."""
+    import json
+
+    masked = dict(record)
+    if stream == "applications":
+        for name, mask in (("applicant_id_number", privacy.mask_id_number),
+                           ("applicant_phone", privacy.mask_phone),
+                           ("applicant_name", privacy.mask_name)):
+            if isinstance(masked.get(name), str):
+                masked[name] = mask(masked[name])
+    return json.loads(json.dumps(masked, ensure_ascii=False, default=str))
