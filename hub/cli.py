@@ -45,8 +45,10 @@ def main() -> None:
 
 
 def initialise(app: Flask) -> dict[str, int]:
-    """Migrate the database to the newest schema and load the centers file."""
+    """Migrate the database to the newest schema, load the centers file and the official
+    working-day calendars the ``chinese-calendar`` package knows (both safe to re-run)."""
     from hub import migrate
+    from hub.approvals.calendar_services import seed_official_years
     from hub.directory.services import load_centers
 
     settings = app.config["HUB_SETTINGS"]
@@ -54,9 +56,11 @@ def initialise(app: Flask) -> dict[str, int]:
     path = settings.centers_config or default_centers_file()
     with app_session(app) as session:
         try:
-            return load_centers(session, path, cli_actor("init"))
+            counts = load_centers(session, path, cli_actor("init"))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        counts["calendar_years"] = len(seed_official_years(session, cli_actor("init")))
+    return counts
 
 
 @main.command()
@@ -66,6 +70,7 @@ def init() -> None:
     counts = initialise(app)
     click.echo(f"database ready: {_redact(app.config['HUB_SETTINGS'].database_url)}")
     click.echo("centers: {created} created, {updated} updated, {unchanged} unchanged".format(**counts))
+    click.echo("working-day calendar: {calendar_years} official years added".format(**counts))
 
 
 @main.command()
@@ -136,6 +141,49 @@ def serve(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 
+_CELERY_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
+                       "help_option_names": ["-h", "--help"]}
+
+
+def _celery_app():  # type: ignore[no-untyped-def]
+    """The Flask app and its Celery app (a worker needs a broker)."""
+    app = make_app()
+    if app.config["HUB_SETTINGS"].eager_celery:
+        raise click.ClickException(
+            "HUB_BROKER_URL is not set: without a broker the hub runs its tasks in-process "
+            "and needs no worker. Set HUB_BROKER_URL (e.g. amqp://user:pass@host:5672//).")
+    return app, app.extensions["celery"]
+
+
+@main.command(context_settings=_CELERY_PASSTHROUGH)
+@click.option("--queues", "-Q", default="default", show_default=True,
+              help="Comma-separated queues to consume (e.g. default, or sync.binhe).")
+@click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.pass_context
+def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker with the hub's settings (further options go to Celery)."""
+    _, celery_app = _celery_app()
+    argv = ["worker", "--queues", queues, "--loglevel", loglevel, *ctx.args]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    celery_app.worker_main(argv)
+
+
+@main.command(context_settings=_CELERY_PASSTHROUGH)
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.option("--schedule-file", default=None,
+              help="Where beat keeps its last run times (default: the instance folder).")
+@click.pass_context
+def beat(ctx: click.Context, loglevel: str, schedule_file: str | None) -> None:
+    """Run Celery beat: the schedule of hub/schedule.py, Asia/Shanghai times."""
+    app, celery_app = _celery_app()
+    settings = app.config["HUB_SETTINGS"]
+    path = schedule_file or str(Path(settings.instance_path or "instance") / "celerybeat-schedule")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", path, *ctx.args])
+
+
 @main.group()
 def audit() -> None:
     """The hash-chained audit log."""
@@ -170,6 +218,56 @@ def audit_anchor() -> None:
     with app_session(app) as session:
         path = export_anchor(session, app.config["HUB_SETTINGS"].audit_anchor_dir)
     click.echo(f"anchor written: {path}")
+
+
+@main.command("sync")
+@click.argument("center")
+@click.option("--stream", type=click.Choice(["staff", "applications"]), default=None,
+              help="Only this stream (default: every stream the center's adapter offers).")
+@click.option("--full", is_flag=True,
+              help="Read from the beginning instead of the committed cursor (nothing is "
+                   "written twice: unchanged records are counted, not rewritten).")
+def sync_command(center: str, stream: str | None, full: bool) -> None:
+    """Sync a center now, with a progress bar, and print its report; exit status 1 when
+    a run failed."""
+    from tqdm import tqdm
+
+    from hub.errors import HubError
+    from hub.sync.runner import sync_center
+
+    app = make_app()
+    bars: dict[int, tqdm] = {}  # type: ignore[type-arg]
+
+    def progress(run) -> None:  # type: ignore[no-untyped-def]
+        bar = bars.get(run.id)
+        if bar is None:
+            bar = bars[run.id] = tqdm(desc=f"{center}/{run.stream}", unit=" 条",
+                                      file=sys.stderr, leave=False)
+        bar.update(run.fetched - bar.n)
+        bar.set_postfix(new=run.inserted, upd=run.updated, same=run.unchanged,
+                        bad=run.rejected, refresh=False)
+
+    with app.app_context():
+        try:
+            runs = sync_center(db.get_database(app), center, stream=stream, trigger="cli",
+                               requested_by="cli:sync", full=full, progress=progress)
+        except HubError as exc:
+            raise click.ClickException(exc.detail) from exc
+        finally:
+            for bar in bars.values():
+                bar.close()
+    for run in runs:
+        click.echo(
+            f"{run.center_code}/{run.stream}: {run.status}  fetched={run.fetched} "
+            f"inserted={run.inserted} updated={run.updated} unchanged={run.unchanged} "
+            f"rejected={run.rejected} duration={run.duration_seconds or 0:.2f}s run={run.id}")
+        if run.error:
+            click.echo(f"  error: {run.error}", err=True)
+        if run.rejected:
+            click.echo(f"  {run.rejected} record(s) quarantined: "
+                       f"GET /api/v1/sync/quarantine?center={run.center_code}", err=True)
+    if any(run.status != "succeeded" for run in runs):
+        sys.exit(1)
 
 
 def _redact(url: str) -> str:
