@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_auth_and_api(app: Flask) -> None:
     from hub import api, ops, web
+    from hub.approvals import views as approvals_views
     from hub.audit import views as audit_views
     from hub.catalog import views as catalog_views
     from hub.directory import auth
@@ -49,7 +50,7 @@ def _init_auth_and_api(app: Flask) -> None:
 
     auth.init_app(app)
     api.init_app(app, [ops.blp, directory_views.blp, catalog_views.blp, audit_views.blp,
-                       sync_views.blp])
+                       sync_views.blp, approvals_views.blp])
     # The pages: session cookie and CSRF of their own; the API above stays bearer-only.
     web.init_app(app)
 

@@ -1,22 +1,70 @@
-"""The Celery app: JSON only, late acks, reject on worker loss, publisher confirms.
+"""The Celery app: JSON only, late acks, reject on worker loss, publisher confirms,
+quorum queues with a delivery limit whose overflow is dead-lettered (and turned into a
+visible incident by the outbox reconciler).
 
-With no broker configured, tasks run in-process (the embedded default).
+With no broker configured, tasks run in-process (the embedded default). This is a
+composition root: it lists the task modules of every package (``TASK_MODULES``).
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 from celery import Celery, Task
+from celery.app.amqp import AMQP, Queues
 from flask import Flask
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from hub.config import Settings
 
 DEFAULT_QUEUE = "default"
+DEAD_LETTER_EXCHANGE = "hub.dead-letter"
+DEAD_LETTER_QUEUE = "hub.dead-letter"
+# Every module that defines Celery tasks (the hub's domain never imports ``adapters``;
+# this root does, when the package provides the module).
+TASK_MODULES = ("hub.outbox.tasks", "hub.approvals.tasks", "adapters.outbound")
+
+
+def quorum_queue(name: str, settings: Settings) -> Queue:
+    """A durable quorum queue whose messages are delivered at most ``delivery_limit``
+    + 1 times (a message that keeps killing its worker stops there), then dead-lettered."""
+    return Queue(name, Exchange(name, type="direct"), routing_key=name, queue_arguments={
+        "x-queue-type": "quorum",
+        "x-delivery-limit": settings.task_delivery_limit,
+        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
+    })
+
+
+def _amqp_with_quorum_queues(settings: Settings) -> type[AMQP]:
+    """Queues named on the fly (``sync.<center>``, ``-Q`` of a worker) are declared like
+    the default one: quorum, delivery limit, dead-lettered."""
+
+    class HubQueues(Queues):
+        def new_missing(self, name: str) -> Queue:
+            return quorum_queue(name, settings)
+
+    class HubAMQP(AMQP):
+        queues_cls = HubQueues
+
+    return HubAMQP
+
+
+def dead_letter_queue() -> Queue:
+    return Queue(DEAD_LETTER_QUEUE, Exchange(DEAD_LETTER_EXCHANGE, type="direct"),
+                 routing_key=DEAD_LETTER_QUEUE, queue_arguments={"x-queue-type": "quorum"})
+
+
+def _is_amqp(url: str) -> bool:
+    return url.startswith(("amqp", "pyamqp"))
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
+    from hub.schedule import TIMEZONE, beat_schedule
+
     eager = settings.eager_celery
+    amqp = _is_amqp(settings.broker_url)
     config: dict[str, Any] = {
         "broker_url": settings.broker_url or "memory://",
         "task_always_eager": eager,
@@ -31,15 +79,20 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": DEFAULT_QUEUE,
-        "task_queues": [Queue(DEFAULT_QUEUE, queue_arguments={"x-queue-type": "quorum"})]
-        if settings.broker_url.startswith("amqp") else None,
-        "timezone": settings.timezone,
+        "task_default_exchange": DEFAULT_QUEUE,
+        "task_default_routing_key": DEFAULT_QUEUE,
+        "task_queues": [quorum_queue(DEFAULT_QUEUE, settings)] if amqp else None,
+        # Quorum queues support no global QoS: Celery then applies prefetch per consumer.
+        "worker_detect_quorum_queues": True,
+        "timezone": TIMEZONE,
         "enable_utc": True,
+        "beat_schedule": beat_schedule(settings),
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
+        "include": list(TASK_MODULES),
     }
-    if settings.broker_url.startswith(("amqp", "pyamqp")):
+    if amqp:
         # Publish only counts once RabbitMQ confirmed it has the message.
         config["broker_transport_options"] = {"confirm_publish": True}
     return {k: v for k, v in config.items() if v is not None}
@@ -53,11 +106,25 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.import_name, task_cls=FlaskTask)
-    celery_app.config_from_object(celery_config(app.config["HUB_SETTINGS"]))
+    settings = app.config["HUB_SETTINGS"]
+    amqp = _amqp_with_quorum_queues(settings) if _is_amqp(settings.broker_url) else None
+    celery_app = Celery(app.import_name, task_cls=FlaskTask, amqp=amqp)
+    config = celery_config(settings)
+    config["include"] = [m for m in config["include"] if _module_exists(m)]
+    celery_app.config_from_object(config)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
+    for name in config["include"]:
+        importlib.import_module(name)  # their shared tasks bind to this app when it finalises
+    from hub.outbox import publishing
+
+    publishing.init_app(app, celery_app)
     return celery_app
+
+
+def _module_exists(name: str) -> bool:
+    package = name.rpartition(".")[0]
+    return bool(importlib.util.find_spec(package) and importlib.util.find_spec(name))
 
 
 def get_celery(app: Flask) -> Celery:

@@ -45,8 +45,10 @@ def main() -> None:
 
 
 def initialise(app: Flask) -> dict[str, int]:
-    """Migrate the database to the newest schema and load the centers file."""
+    """Migrate the database to the newest schema, load the centers file and the official
+    working-day calendars the ``chinese-calendar`` package knows (both safe to re-run)."""
     from hub import migrate
+    from hub.approvals.calendar_services import seed_official_years
     from hub.directory.services import load_centers
 
     settings = app.config["HUB_SETTINGS"]
@@ -54,9 +56,11 @@ def initialise(app: Flask) -> dict[str, int]:
     path = settings.centers_config or default_centers_file()
     with app_session(app) as session:
         try:
-            return load_centers(session, path, cli_actor("init"))
+            counts = load_centers(session, path, cli_actor("init"))
         except ValueError as exc:
             raise click.ClickException(str(exc)) from exc
+        counts["calendar_years"] = len(seed_official_years(session, cli_actor("init")))
+    return counts
 
 
 @main.command()
@@ -66,6 +70,7 @@ def init() -> None:
     counts = initialise(app)
     click.echo(f"database ready: {_redact(app.config['HUB_SETTINGS'].database_url)}")
     click.echo("centers: {created} created, {updated} updated, {unchanged} unchanged".format(**counts))
+    click.echo("working-day calendar: {calendar_years} official years added".format(**counts))
 
 
 @main.command()
@@ -134,6 +139,49 @@ def serve(host: str, port: int) -> None:
     app = make_app()
     click.echo(f"serving on http://{host}:{port}/  (API /api/v1, OpenAPI /openapi.json)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+_CELERY_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
+                       "help_option_names": ["-h", "--help"]}
+
+
+def _celery_app():  # type: ignore[no-untyped-def]
+    """The Flask app and its Celery app (a worker needs a broker)."""
+    app = make_app()
+    if app.config["HUB_SETTINGS"].eager_celery:
+        raise click.ClickException(
+            "HUB_BROKER_URL is not set: without a broker the hub runs its tasks in-process "
+            "and needs no worker. Set HUB_BROKER_URL (e.g. amqp://user:pass@host:5672//).")
+    return app, app.extensions["celery"]
+
+
+@main.command(context_settings=_CELERY_PASSTHROUGH)
+@click.option("--queues", "-Q", default="default", show_default=True,
+              help="Comma-separated queues to consume (e.g. default, or sync.binhe).")
+@click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.pass_context
+def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
+    """Run a Celery worker with the hub's settings (further options go to Celery)."""
+    _, celery_app = _celery_app()
+    argv = ["worker", "--queues", queues, "--loglevel", loglevel, *ctx.args]
+    if concurrency:
+        argv += ["--concurrency", str(concurrency)]
+    celery_app.worker_main(argv)
+
+
+@main.command(context_settings=_CELERY_PASSTHROUGH)
+@click.option("--loglevel", "-l", default="INFO", show_default=True)
+@click.option("--schedule-file", default=None,
+              help="Where beat keeps its last run times (default: the instance folder).")
+@click.pass_context
+def beat(ctx: click.Context, loglevel: str, schedule_file: str | None) -> None:
+    """Run Celery beat: the schedule of hub/schedule.py, Asia/Shanghai times."""
+    app, celery_app = _celery_app()
+    settings = app.config["HUB_SETTINGS"]
+    path = schedule_file or str(Path(settings.instance_path or "instance") / "celerybeat-schedule")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", path, *ctx.args])
 
 
 @main.group()

@@ -44,6 +44,10 @@ class Settings:
     metrics_cache_seconds: float = 5.0
     audit_anchor_dir: str = ""  # empty: <instance>/audit-anchors
     outbox_relay_batch: int = 200
+    # A task message is delivered at most this many + 1 times (quorum queue delivery
+    # limit), then dead-lettered and its outbox row marked failed.
+    task_delivery_limit: int = 5
+    deadline_recompute_batch: int = 200  # cases per transaction when a year is published
     sync_hour: int = 1
     sync_minute: int = 30
     sync_batch_size: int = 1000  # records per committed batch (and per page asked of a center)

@@ -144,7 +144,9 @@ def frozen_clock() -> FrozenClock:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
         frozen_clock: FrozenClock) -> Iterator[Flask]:
-    """The hub on one backend, its centers loaded, its clock frozen at DEFAULT_NOW."""
+    """The hub on one backend, its centers and official calendars loaded, its clock frozen
+    at DEFAULT_NOW."""
+    from hub.approvals.calendar_services import seed_official_years
     from hub.directory.services import load_centers
     from hub.permissions import Principal
 
@@ -153,6 +155,8 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
     with application.app_context():
         with hub_db.get_database(application).session_scope() as session:
             load_centers(session, CENTERS_FILE, Principal.system("test"))
+            # As `hub init` does: the official working-day calendars up to 2026.
+            seed_official_years(session, Principal.system("test"))
         yield application
     hub_db.get_database(application).dispose()
 

@@ -156,7 +156,8 @@ def publish_year(session: Session, actor: Principal, year: int, holidays: Iterab
                         "version": row.version})
     enqueue(session, "approvals.recompute_deadlines", {"year": year, "version": row.version},
             dedupe_key=f"calendar:{year}:v{row.version}")
-    session.commit()
+    invalidate_cache()
+    session.commit()  # (in-process, the recompute runs right after this commit)
     return get_year(session, year)
 
 
@@ -189,6 +190,7 @@ def seed_official_years(session: Session, actor: Principal) -> list[int]:
             _write_days(session, year, holidays, workdays)
             added.append(year)
     if added:
+        invalidate_cache()
         audit.record(session, actor, "calendar.seeded", target_type="calendar",
                      target_id=f"{added[0]}-{added[-1]}",
                      after={"years": added, "source": PACKAGE_SOURCE})

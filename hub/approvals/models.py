@@ -54,6 +54,9 @@ class Application(Base):
     applicant_phone_masked: Mapped[str | None] = mapped_column(String(32))
 
     form: Mapped[dict[str, Any]]
+    # The item's stages and limits as they were at submission: the case keeps them
+    # even if the item is changed later (None for cases synced from a center's system).
+    routing: Mapped[dict[str, Any] | None]
     submitted_at: Mapped[dt.datetime]
     due_at: Mapped[dt.datetime | None]
     # From this instant the case is yellow (due_at minus the item's yellow threshold).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import hub.db
 
@@ -18,6 +19,7 @@ depends_on = None
 
 _OPEN = "status IN ('in_review', 'supplement_requested')"
 _BIGINT_PK = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 
 def upgrade() -> None:
@@ -86,6 +88,8 @@ def upgrade() -> None:
     with op.batch_alter_table("approval_tasks") as batch:
         batch.add_column(sa.Column("paused_working_days", sa.Integer(), server_default="0",
                                    nullable=False))
+    with op.batch_alter_table("applications") as batch:
+        batch.add_column(sa.Column("routing", _JSON, nullable=True))
     op.create_index("ix_approval_tasks_yellow", "approval_tasks",
                     ["department_code", "status", "yellow_at"])
     op.create_index("ix_applications_open_yellow", "applications", ["center_code", "yellow_at"],
@@ -95,6 +99,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_applications_open_yellow", table_name="applications")
     op.drop_index("ix_approval_tasks_yellow", table_name="approval_tasks")
+    with op.batch_alter_table("applications") as batch:
+        batch.drop_column("routing")
     with op.batch_alter_table("approval_tasks") as batch:
         batch.drop_column("paused_working_days")
     op.drop_index("ix_deadline_warnings_center_raised", table_name="deadline_warnings")

@@ -1,0 +1,40 @@
+"""Celery tasks of approvals: thin, they take ids and call a service."""
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from flask import current_app
+
+from hub import db
+from hub.approvals import deadlines, notifications
+from hub.outbox.services import claim
+
+
+@shared_task(name="approvals.notify")
+def notify(message_id: str, kind: str, application_id: str, task_id: str | None = None,
+           warning_id: int | None = None) -> bool:
+    """Write one staff notification for an outbox message (deduplicated)."""
+    with db.get_database().session_scope() as session:
+        return notifications.notify(session, message_id, kind, application_id, task_id,
+                                    warning_id)
+
+
+@shared_task(name="approvals.scan_warnings")
+def scan_warnings() -> dict[str, Any]:
+    """Periodic: raise the yellow and red cards of cases and tasks."""
+    with db.get_database().session_scope() as session:
+        return vars(deadlines.scan_warnings(session))
+
+
+@shared_task(name="approvals.recompute_deadlines")
+def recompute_deadlines(message_id: str, year: int, version: int) -> int:
+    """After a year's schedule is published: recompute the open due dates reaching into
+    it, in batches (idempotent; the claim is taken once all batches are done)."""
+    settings = current_app.config["HUB_SETTINGS"]
+    with db.get_database().session_scope() as session:
+        changed = deadlines.recompute_deadlines(session, year,
+                                                batch=settings.deadline_recompute_batch)
+        claim(session, "approvals.recompute_deadlines", message_id)
+        session.commit()
+    return changed

@@ -1,0 +1,132 @@
+"""How outbox rows reach Celery: the publisher (in-process or to the broker), the
+relay kicked after every commit that wrote messages, and the dead-letter drain.
+
+Wired by the Celery composition root (``celery_init_app`` calls ``init_app``).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_ready
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from hub import db
+from hub.outbox import services
+from hub.outbox.models import OutboxMessage
+
+log = logging.getLogger("hub.outbox")
+
+_local = threading.local()
+MAX_ROUNDS = 20  # inline relay: rounds of batches per kick (consumers may enqueue more)
+
+
+def publisher(celery_app: Celery) -> services.Publisher:
+    """Publish a row: in-process (the embedded default) or to the broker with
+    publisher confirms, the row's id as the task id and ``message_id``."""
+
+    def publish(row: OutboxMessage) -> None:
+        kwargs = {**row.payload, "message_id": str(row.id)}
+        if celery_app.conf.task_always_eager:
+            task = celery_app.tasks.get(row.topic)
+            if task is None:
+                raise LookupError(f"no Celery task named {row.topic!r} is registered")
+            task.apply(kwargs=kwargs, task_id=str(row.id), throw=True)
+            return
+        celery_app.send_task(row.topic, kwargs=kwargs, task_id=str(row.id), retry=True,
+                             retry_policy={"max_retries": 2, "interval_start": 0.2,
+                                           "interval_step": 0.5, "interval_max": 1})
+
+    return publish
+
+
+def run_relay(app: Flask) -> services.RelayReport:
+    """Relay every due message now (batches until none is left, bounded)."""
+    celery_app = app.extensions["celery"]
+    limit = app.config["HUB_SETTINGS"].outbox_relay_batch
+    total = services.RelayReport()
+    with app.app_context(), db.get_database(app).session_scope() as session:
+        for _ in range(MAX_ROUNDS):
+            report = services.relay(session, publisher(celery_app), limit=limit)
+            for field in ("claimed", "sent", "retried", "failed"):
+                setattr(total, field, getattr(total, field) + getattr(report, field))
+            if report.claimed < limit:
+                break
+    return total
+
+
+def kick(app: Flask) -> None:
+    """After a commit that wrote messages: relay them now. In-process, the consumers
+    run here (no lock is held: the commit is done); with a broker, a relay task is
+    queued. A failure only delays the messages: the periodic reconciler re-drives."""
+    if getattr(_local, "relaying", False):
+        return  # a consumer running inline committed: the outer relay loop picks it up
+    celery_app = app.extensions["celery"]
+    try:
+        if celery_app.conf.task_always_eager:
+            _local.relaying = True
+            try:
+                run_relay(app)
+            finally:
+                _local.relaying = False
+        else:
+            celery_app.send_task("outbox.relay", retry=False)
+    except Exception as exc:  # never fail the request that already committed
+        log.warning("outbox_kick_failed error=%s", type(exc).__name__)
+
+
+def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
+    """Messages the broker gave up on (delivery limit reached): mark their rows failed,
+    a visible incident. Returns how many were drained."""
+    from hub.celery import dead_letter_queue
+
+    celery_app = app.extensions["celery"]
+    if celery_app.conf.task_always_eager:
+        return 0
+    drained = 0
+    with celery_app.connection_for_write() as connection:
+        queue = dead_letter_queue()(connection.default_channel)
+        queue.declare()
+        while drained < limit:
+            message = queue.get(no_ack=False)
+            if message is None:
+                break
+            headers: dict[str, Any] = message.headers or {}
+            reason = f"delivery limit reached for {headers.get('task', '?')} (dead-lettered)"
+            services.mark_failed(session, str(headers.get("id", "")), reason)
+            session.commit()
+            message.ack()
+            drained += 1
+    return drained
+
+
+def declare_dead_letters(celery_app: Celery) -> None:
+    """Create the dead-letter exchange and queue: without them RabbitMQ would drop the
+    messages it gives up on, silently."""
+    from hub.celery import dead_letter_queue
+
+    with celery_app.connection_for_write() as connection:
+        dead_letter_queue()(connection.default_channel).declare()
+
+
+def init_app(app: Flask, celery_app: Celery) -> None:
+    sessionmaker = db.get_database(app).sessionmaker
+
+    @event.listens_for(sessionmaker, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if services.wrote_messages(session):
+            kick(app)
+
+    @event.listens_for(sessionmaker, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        services.wrote_messages(session)  # what was enqueued is gone with the rollback
+
+    if not celery_app.conf.task_always_eager:
+        @worker_ready.connect(weak=False)
+        def _declare(sender: Any = None, **_: Any) -> None:
+            if sender is not None and sender.app is celery_app:
+                declare_dead_letters(celery_app)

@@ -1,0 +1,36 @@
+"""The ONE Celery beat schedule of the hub (``hub beat`` runs it).
+
+Times are Asia/Shanghai, explicitly: the Celery app's ``timezone`` is ``TIMEZONE``
+below, so ``crontab(hour=1, minute=30)`` means 01:30 in the hall, whatever the
+server's clock says. One comment per entry says when, in words.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from celery.schedules import crontab
+
+from hub.config import Settings
+
+TIMEZONE = "Asia/Shanghai"
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    scan = max(1, settings.warning_scan_minutes)
+    return {
+        # Every minute: publish outbox messages still due (a relay that died, a broker
+        # that was down), and turn dead-lettered messages into failed rows (incidents).
+        "outbox-reconcile": {
+            "task": "outbox.reconcile",
+            "schedule": crontab(minute="*"),
+            "options": {"expires": 55},
+        },
+        # Every few minutes (HUB_WARNING_SCAN_MINUTES, default 5), day and night:
+        # raise the yellow and red cards (红黄牌) of cases and tasks that just crossed
+        # their thresholds.
+        "approvals-scan-warnings": {
+            "task": "approvals.scan_warnings",
+            "schedule": crontab(minute=f"*/{scan}"),
+            "options": {"expires": scan * 60 - 5},
+        },
+    }
