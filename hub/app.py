@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     privacy.init_app(app)
     errors.init_app(app)
+    _init_monitoring(app)
     _init_auth_and_api(app)
     _init_sync(app)
     _init_celery(app)
@@ -46,13 +47,22 @@ def _init_auth_and_api(app: Flask) -> None:
     from hub.catalog import views as catalog_views
     from hub.directory import auth
     from hub.directory import views as directory_views
+    from hub.supervision import views as supervision_views
     from hub.sync import views as sync_views
+    from monitoring import metrics
 
     auth.init_app(app)
     api.init_app(app, [ops.blp, directory_views.blp, catalog_views.blp, audit_views.blp,
-                       sync_views.blp, approvals_views.blp])
+                       sync_views.blp, approvals_views.blp, supervision_views.blp, metrics.blp])
     # The pages: session cookie and CSRF of their own; the API above stays bearer-only.
     web.init_app(app)
+
+
+def _init_monitoring(app: Flask) -> None:
+    # First, so that requests refused by the auth hooks are timed too.
+    from monitoring import metrics
+
+    metrics.init_app(app)
 
 
 def _init_sync(app: Flask) -> None:

@@ -56,7 +56,8 @@ class Settings:
     outbound_max_retries: int = 8  # deliveries to department systems, then a visible failure
     outbound_backoff_seconds: float = 30.0  # first retry delay, doubled each time (capped at 1 h)
     warning_scan_minutes: int = 5
-    worker_metrics_port: int = 0
+    worker_metrics_port: int = 0  # a Celery worker's /metrics port; 0: none
+    worker_metrics_host: str = "127.0.0.1"  # 0.0.0.0 when Prometheus runs elsewhere
 
     @property
     def is_development(self) -> bool:

@@ -101,6 +101,8 @@ RULES: dict[str, Rule] = {
     "catalog.write": roles("admin"),
     # Audit
     "audit.read": roles("supervisor", "admin"),
+    # E-supervision: officials and administrators read every center's figures.
+    "supervision.read": roles("supervisor", "admin"),
     # Sync: admins start runs, supervisors watch them; a center's adapter service account
     # writes only its own center's records.
     "sync.run": roles("admin"),

@@ -254,3 +254,59 @@ def rank(rows: list[dict[str, object]], key: str = "on_time_rate") -> list[dict[
             position, previous = number, value
         ranked.append({**row, "rank": position})
     return ranked
+
+
+# -- From plain rows (the reference the rollups are checked against) -------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """What the formulas read of an application (or, for a department, of a task:
+    ``submitted_at`` = opened, ``concluded_at`` = decided)."""
+
+    submitted_at: dt.datetime
+    status: str
+    due_at: dt.datetime | None = None
+    yellow_at: dt.datetime | None = None
+    concluded_at: dt.datetime | None = None
+    paused_working_days: int = 0
+    paused: bool = False  # the clock is stopped (a supplement was asked for)
+
+
+CONCLUDED = frozenset(APPLICATION_OUTCOMES)
+OPEN = frozenset({"in_review", "supplement_requested", "pending"})
+
+
+def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def tally(cases: Iterable[Case], cal: Calendar, now: dt.datetime,
+          start: dt.date | None = None, end: dt.date | None = None,
+          concluded_statuses: frozenset[str] = CONCLUDED) -> Tally:
+    """The counts of ``figures`` computed case by case (see ``figures`` for each
+    definition). For a department's tasks pass ``concluded_statuses=TASK_CONCLUDED``."""
+    t = Tally()
+    for case in cases:
+        if _within(local_date(case.submitted_at), start, end):
+            t.received += 1
+            if case.status in OPEN:
+                t.in_progress += 1
+                card = warning(now, case.due_at, case.yellow_at, case.paused)
+                if card != "none":
+                    setattr(t, card, getattr(t, card) + 1)
+        if case.status not in concluded_statuses or case.concluded_at is None:
+            continue
+        if not _within(local_date(case.concluded_at), start, end):
+            continue
+        t.concluded += 1
+        t.on_time += on_time(case.concluded_at, case.due_at)
+        t.early += early(cal, case.concluded_at, case.due_at)
+        t.last_day += last_day(case.concluded_at, case.due_at)
+        used = working_days_used(cal, case.submitted_at, case.concluded_at,
+                                 case.paused_working_days)
+        t.working_days[used] = t.working_days.get(used, 0) + 1
+    return t
+
+
+TASK_CONCLUDED = frozenset(TASK_OUTCOMES)

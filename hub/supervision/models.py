@@ -31,6 +31,9 @@ class CenterDay(Base):
     withdrawn_on_time: Mapped[int] = mapped_column(default=0, server_default="0")
     withdrawn_late: Mapped[int] = mapped_column(default=0, server_default="0")
     early: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_day: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Supplement requests (补正) that stopped a case's clock on this day.
+    supplement_requests: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class CenterWorkingDays(Base):

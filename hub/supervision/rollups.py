@@ -38,7 +38,7 @@ from hub.supervision.models import (
 
 DECISIONS = ("approved", "rejected", "supplement_requested")
 CENTER_COUNTS = ("submitted", "approved_on_time", "approved_late", "rejected_on_time",
-                 "rejected_late", "withdrawn_on_time", "withdrawn_late", "early")
+                 "rejected_late", "withdrawn_on_time", "withdrawn_late", "early", "last_day")
 
 
 def _calendar(session: Session) -> ind.Calendar:
@@ -65,11 +65,12 @@ def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
 
 def _conclusion(cal: ind.Calendar, concluded_at: dt.datetime, due_at: dt.datetime | None,
                 submitted_at: dt.datetime, paused_working_days: int, status: str
-                ) -> tuple[dt.date, str, bool, int]:
-    """(day, counter column, early, working days used) of one concluded case."""
+                ) -> tuple[dt.date, dict[str, int], int]:
+    """(day, counts to add, working days used) of one concluded case."""
     punctual = "on_time" if ind.on_time(concluded_at, due_at) else "late"
-    return (ind.local_date(concluded_at), f"{status}_{punctual}",
-            ind.early(cal, concluded_at, due_at),
+    counts = {f"{status}_{punctual}": 1, "early": int(ind.early(cal, concluded_at, due_at)),
+              "last_day": int(ind.last_day(concluded_at, due_at))}
+    return (ind.local_date(concluded_at), counts,
             ind.working_days_used(cal, submitted_at, concluded_at, paused_working_days or 0))
 
 
@@ -77,9 +78,10 @@ def track_application(session: Session, application: Application,
                       previous_status: str | None) -> None:
     """Count a case just created (``previous_status`` None) or whose status just changed.
 
-    Counted: its receipt on its ``submitted_at`` day; its conclusion (the first move
-    into approved, rejected or withdrawn) on its ``concluded_at`` day. Moves between
-    in_review and supplement_requested change no count. Tombstoned cases count nowhere.
+    Counted: its receipt on its ``submitted_at`` day; each supplement request (a move
+    from in_review to supplement_requested) on its ``paused_at`` day; its conclusion (the
+    first move into approved, rejected or withdrawn) on its ``concluded_at`` day.
+    Tombstoned cases count nowhere.
     """
     if application.deleted_at is not None:
         return
@@ -88,16 +90,20 @@ def track_application(session: Session, application: Application,
         _increment(session, CenterDay,
                    {"center_code": center, "day": ind.local_date(application.submitted_at)},
                    {"submitted": 1})
+    if application.status == "supplement_requested" and previous_status == "in_review":
+        asked_at = application.paused_at or clock.now()
+        _increment(session, CenterDay,
+                   {"center_code": center, "day": ind.local_date(asked_at)},
+                   {"supplement_requests": 1})
     newly_concluded = (application.status in CONCLUDED_APPLICATION_STATUSES
                        and previous_status not in CONCLUDED_APPLICATION_STATUSES)
     if not newly_concluded:
         return
     concluded_at = application.concluded_at or clock.now()
-    day, column, is_early, used = _conclusion(
+    day, counts, used = _conclusion(
         _calendar(session), concluded_at, application.due_at, application.submitted_at,
         application.paused_working_days, application.status)
-    _increment(session, CenterDay, {"center_code": center, "day": day},
-               {column: 1, "early": int(is_early)})
+    _increment(session, CenterDay, {"center_code": center, "day": day}, counts)
     _increment(session, CenterWorkingDays,
                {"center_code": center, "day": day, "working_days": used}, {"cases": 1})
 
@@ -141,8 +147,9 @@ def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
     distribution: dict[tuple[dt.date, int], int] = defaultdict(int)
     ranges = _day_ranges(wanted)
     live = and_(Application.center_code == center_code, Application.deleted_at.is_(None))
-    for (submitted_at,) in session.execute(
-            select(Application.submitted_at).where(live, _within(Application.submitted_at, ranges))):
+    received = select(Application.submitted_at).where(
+        live, _within(Application.submitted_at, ranges))
+    for (submitted_at,) in session.execute(received):
         day = ind.local_date(submitted_at)
         if day in counts:
             counts[day]["submitted"] += 1
@@ -153,11 +160,11 @@ def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
                _within(Application.concluded_at, ranges))).all()
     cal = _calendar(session) if concluded else None
     for concluded_at, due_at, submitted_at, paused, status in concluded:
-        day, column, is_early, used = _conclusion(cal, concluded_at, due_at, submitted_at,
-                                                  paused, status)  # type: ignore[arg-type]
+        day, added, used = _conclusion(cal, concluded_at, due_at, submitted_at,
+                                       paused, status)  # type: ignore[arg-type]
         if day in counts:
-            counts[day][column] += 1
-            counts[day]["early"] += int(is_early)
+            for column, n in added.items():
+                counts[day][column] += n
             distribution[(day, used)] += 1
 
     for day in wanted:
@@ -221,7 +228,7 @@ def track_task(session: Session, task: ApprovalTask, previous_status: str | None
         amounts["early"] = int(ind.early(cal, decided_at, task.due_at))
         amounts["last_day"] = int(ind.last_day(decided_at, task.due_at))
         used = ind.working_days_used(cal, task.opened_at, decided_at,
-                                     getattr(task, "paused_working_days", 0) or 0)
+                                     task.paused_working_days or 0)
     keys = {"department_code": department, "day": day}
     _increment(session, DepartmentDay, keys, amounts)
     if task.status != "supplement_requested":

@@ -15,7 +15,8 @@ branch_labels = None
 depends_on = None
 
 _CENTER_COUNTS = ("submitted", "approved_on_time", "approved_late", "rejected_on_time",
-                  "rejected_late", "withdrawn_on_time", "withdrawn_late", "early")
+                  "rejected_late", "withdrawn_on_time", "withdrawn_late", "early",
+                  "last_day", "supplement_requests")
 _DEPARTMENT_COUNTS = ("opened", "approved_on_time", "approved_late", "rejected_on_time",
                       "rejected_late", "supplement_requests", "early", "last_day", "decisions")
 
