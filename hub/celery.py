@@ -23,7 +23,7 @@ DEAD_LETTER_EXCHANGE = "hub.dead-letter"
 DEAD_LETTER_QUEUE = "hub.dead-letter"
 # Every module that defines Celery tasks (the hub's domain never imports ``adapters``;
 # this root does, when the package provides the module).
-TASK_MODULES = ("hub.outbox.tasks", "hub.approvals.tasks", "adapters.outbound")
+TASK_MODULES = ("hub.outbox.tasks", "hub.approvals.tasks", "hub.sync.tasks", "adapters.outbound")
 
 
 def quorum_queue(name: str, settings: Settings) -> Queue:

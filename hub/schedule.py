@@ -28,6 +28,20 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         # Every few minutes (HUB_WARNING_SCAN_MINUTES, default 5), day and night:
         # raise the yellow and red cards (红黄牌) of cases and tasks that just crossed
         # their thresholds.
+        # Every night at HUB_SYNC_HOUR:HUB_SYNC_MINUTE (default 01:30 Asia/Shanghai):
+        # sync every center that has an adapter, each on its own queue sync.<center>.
+        "sync-nightly": {
+            "task": "sync.nightly",
+            "schedule": crontab(hour=settings.sync_hour, minute=settings.sync_minute),
+            "options": {"expires": 3600},
+        },
+        # Every few minutes (HUB_SYNC_RECONCILE_MINUTES, default 5): mark sync runs whose
+        # worker died failed, and run their streams again (at most three times in a row).
+        "sync-reconcile": {
+            "task": "sync.reconcile",
+            "schedule": crontab(minute=f"*/{max(1, settings.sync_reconcile_minutes)}"),
+            "options": {"expires": max(1, settings.sync_reconcile_minutes) * 60 - 5},
+        },
         "approvals-scan-warnings": {
             "task": "approvals.scan_warnings",
             "schedule": crontab(minute=f"*/{scan}"),
