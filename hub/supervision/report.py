@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from hub.approvals.models import CONCLUDED_APPLICATION_STATUSES, Application
+from hub.approvals.models import CONCLUDED_APPLICATION_STATUSES, Application, ApprovalTask
 from hub.directory.models import Center
 from hub.supervision import indicators as ind
 from hub.supervision.models import CenterDay
@@ -78,12 +78,20 @@ def annual_report(session: Session, year: int) -> dict[str, Any]:
         row["supplement_requests"] = rollup.get(code, (0, 0, 0))[2]
         row["on_time_rate"] = ind.rate(row["on_time"], row["concluded"])
 
-    reasons = [{"reason": reason or NO_REASON, "count": n} for reason, n in session.execute(
-        select(Application.status_reason, func.count())
-        .where(concluded_in, Application.status == "rejected")
-        .group_by(Application.status_reason))]
+    # The reason: the case's own (synced cases carry it), else the comment of the
+    # department's rejecting decision.
+    decision_comment = (select(func.min(ApprovalTask.comment))
+                        .where(ApprovalTask.application_id == Application.id,
+                               ApprovalTask.status == "rejected")
+                        .correlate(Application).scalar_subquery())
+    reason = func.coalesce(func.nullif(func.trim(Application.status_reason), ""),
+                           decision_comment)
+    reasons = [{"reason": (text or "").strip() or NO_REASON, "count": n}
+               for text, n in session.execute(
+                   select(reason, func.count())
+                   .where(concluded_in, Application.status == "rejected").group_by(reason))]
     merged: dict[str, int] = {}
-    for item in reasons:  # NULL and '' both read as "no reason given"
+    for item in reasons:  # NULL, '' and blanks all read as "no reason given"
         merged[item["reason"]] = merged.get(item["reason"], 0) + item["count"]
     rejections = sorted(({"reason": r, "count": n} for r, n in merged.items()),
                         key=lambda item: (-item["count"], item["reason"]))

@@ -27,11 +27,14 @@ from hub.supervision.schemas import (
 blp = Blueprint("supervision", __name__, url_prefix="/api/v1/supervision",
                 description="电子监察：各中心、各部门的办件效能指标，街道排名与年度报告")
 
-_SPREADSHEETS = {"200": {"content": {
-    "text/csv": {"schema": {"type": "string"},
-                 "example": "\ufeff中心编码,中心名称,受理件数,…"},
-    exports.XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}},
-}}}
+def _with_spreadsheets(schema: str) -> dict[str, Any]:
+    """The 200 response's three forms, for the OpenAPI document (``?format=``)."""
+    return {"200": {"description": "JSON（默认）；format=csv 或 xlsx 时为电子表格", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string"},
+                     "example": "\ufeff中心编码,中心名称,受理件数,…"},
+        exports.XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary"}},
+    }}}
 
 
 def _period_name(args: dict[str, Any]) -> str:
@@ -68,7 +71,7 @@ class Centers(MethodView):
     @requires("supervision.read")
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, CenterFiguresListSchema)
-    @blp.doc(responses=_SPREADSHEETS)
+    @blp.doc(responses=_with_spreadsheets("CenterFiguresList"))
     def get(self, args: dict[str, Any]) -> Any:
         """Figures of the sixteen centers over ``from``–``to`` (Asia/Shanghai dates,
         inclusive; all time without them). See ``hub.supervision.indicators`` for each
@@ -77,7 +80,7 @@ class Centers(MethodView):
         now = _now()
         items = services.center_figures(db.session(), now, args["start"], args["end"])
         return _respond(args, {"items": items, "generated_at": shown(now)},
-                        f"各中心办件效能_{_period_name(args)}", "各中心",
+                        f"各中心办件效能_{_period_name(args)}",
                         lambda: [("各中心办件效能", exports.CENTER_COLUMNS, items)])
 
 
@@ -86,7 +89,7 @@ class Departments(MethodView):
     @requires("supervision.read")
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, DepartmentFiguresListSchema)
-    @blp.doc(responses=_SPREADSHEETS)
+    @blp.doc(responses=_with_spreadsheets("DepartmentFiguresList"))
     def get(self, args: dict[str, Any]) -> Any:
         """The same figures per department, over its approval tasks (received = tasks
         opened; concluded = tasks approved or rejected), plus the share of decisions
@@ -94,7 +97,7 @@ class Departments(MethodView):
         now = _now()
         items = services.department_figures(db.session(), now, args["start"], args["end"])
         return _respond(args, {"items": items, "generated_at": shown(now)},
-                        f"各部门办件效能_{_period_name(args)}", "各部门",
+                        f"各部门办件效能_{_period_name(args)}",
                         lambda: [("各部门办件效能", exports.DEPARTMENT_COLUMNS, items)])
 
 
@@ -103,7 +106,7 @@ class Ranking(MethodView):
     @requires("supervision.read")
     @blp.arguments(PeriodArgs, location="query")
     @blp.response(200, RankingSchema)
-    @blp.doc(responses=_SPREADSHEETS)
+    @blp.doc(responses=_with_spreadsheets("Ranking"))
     def get(self, args: dict[str, Any]) -> Any:
         """The fifteen street centers ranked by on-time rate, best first; equal rates share
         a rank (then more concluded cases first); a street with nothing concluded in the
@@ -111,7 +114,7 @@ class Ranking(MethodView):
         now = _now()
         items = services.street_ranking(db.session(), now, args["start"], args["end"])
         return _respond(args, {"items": items, "generated_at": shown(now)},
-                        f"街道按时办结率排名_{_period_name(args)}", "排名",
+                        f"街道按时办结率排名_{_period_name(args)}",
                         lambda: [("街道排名", exports.RANKING_COLUMNS, items)])
 
 
@@ -120,7 +123,7 @@ class AnnualReport(MethodView):
     @requires("supervision.read")
     @blp.arguments(ReportArgs, location="query")
     @blp.response(200, ReportSchema)
-    @blp.doc(responses=_SPREADSHEETS)
+    @blp.doc(responses=_with_spreadsheets("Report"))
     def get(self, args: dict[str, Any]) -> Any:
         """The year's figures for the annual report, counted from the applications in SQL:
         received and concluded per center and in total, on-time rate, supplement requests,
