@@ -42,9 +42,9 @@ def nice_ceiling(value: int) -> int:
 
 
 def line_chart(days: Sequence[dt.date], series: Mapping[str, tuple[str, Sequence[int]]], *,
-               width: int = 760, height: int = 260) -> LineChart:
+               width: int = 640, height: int = 240) -> LineChart:
     """Daily counts as lines over ``days`` (x) with a shared y axis from 0."""
-    left, right, top, bottom = 40, width - 12, 14, height - 28
+    left, right, top, bottom = 44, width - 14, 14, height - 30
     top_value = nice_ceiling(max((v for _, values in series.values() for v in values), default=0))
     span_x = (right - left) / max(1, len(days) - 1)
 
@@ -55,7 +55,7 @@ def line_chart(days: Sequence[dt.date], series: Mapping[str, tuple[str, Sequence
         return round(bottom - (bottom - top) * v / top_value, 1)
 
     ticks = [(y(top_value * k // 4), top_value * k // 4) for k in range(5)]
-    every = max(1, math.ceil(len(days) / 10))  # at most ~10 labels under the axis
+    every = max(1, math.ceil(len(days) / 8))  # at most ~8 labels under the axis
     labels = [(x(i), f"{d:%m-%d}") for i, d in enumerate(days) if i % every == 0]
     drawn = []
     for name, (label, values) in series.items():

@@ -33,6 +33,18 @@ USER_STATUS_LABELS = {"active": "在岗", "left": "已离岗"}
 SYNC_STATUS_LABELS = {"running": "同步中", "succeeded": "成功", "failed": "失败"}
 DECISION_LABELS = {"approve": "同意", "reject": "不同意", "request_supplement": "要求补正"}
 WEEKDAYS = "一二三四五六日"
+ACTION_LABELS = {
+    "application.submitted": "窗口受理", "application.stage_opened": "进入下一审批阶段",
+    "application.approved": "办结：准予许可，出具结果", "application.rejected": "办结：不予许可",
+    "application.withdrawn": "申请人撤回", "application.resubmitted": "补正材料后重新提交",
+    "application.supplement_requested": "暂停计时，等待补正",
+    "application.in_review": "恢复审批",
+    "application.applicant_viewed": "查看申请人完整信息", "task.approved": "部门审批：同意",
+    "task.rejected": "部门审批：不同意", "task.supplement_requested": "部门审批：要求补正",
+    "task.assigned": "首席代表指派审批人", "task.cancelled": "审批任务取消",
+    "warning.yellow": "黄牌预警", "warning.red": "红牌预警",
+    "deadline.recomputed": "办理期限随工作日历调整",
+}
 
 
 def local_datetime(value: dt.datetime | None, with_seconds: bool = False) -> str:
@@ -77,6 +89,17 @@ def _digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def _department_names(codes: list[str] | None) -> str:
+    from hub.web.present import names
+
+    known = names()["departments"]
+    return "、".join(known.get(c, c) for c in codes or [])
+
+
 def init_app(app: Flask) -> None:
     static = Path(app.static_folder or "")
 
@@ -88,5 +111,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         localtime=local_datetime, localdate=local_date, percent=percent, number=number,
-        label=label)
+        label=label, action=action_label, department_names=_department_names, zip_pairs=lambda values: [(v, v) for v in values],
+        prefixed=lambda value, prefix: f"{prefix}{value}",
+        status_pair=lambda status: (status, STATUS_LABELS.get(status, status)))
     app.jinja_env.globals.update(asset=asset)

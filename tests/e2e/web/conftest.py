@@ -117,9 +117,12 @@ def browser(chromium: Any, server: LiveServer) -> Iterator[Browser]:
     made.close()
 
 
-def screenshot(page: Any, name: str) -> Path:
-    """Save a full-page screenshot as a test artifact (looked at by a person)."""
+def screenshot(page: Any, name: str, full_page: bool | None = None) -> Path:
+    """Save a screenshot as a test artifact (looked at by a person): the whole page at
+    desktop size, the first screen on a phone (what a person sees before scrolling)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    if full_page is None:
+        full_page = (page.viewport_size or DESKTOP)["width"] > PHONE["width"]
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -50,3 +50,19 @@ def test_nested_inputs_and_json_areas():
 ])
 def test_next_stays_on_this_site(target, expected):
     assert safe_next(target) == expected
+
+
+def test_answers_get_the_type_their_field_declares():
+    from hub.web.present import typed_answers
+
+    fields = [{"name": "seats", "type": "integer"}, {"name": "area", "type": "number"},
+              {"name": "fume", "type": "boolean"}, {"name": "shop", "type": "string"},
+              {"name": "open", "type": "date"}, {"name": "kind", "type": "choice"},
+              {"name": "empty", "type": "string"}]
+    posted = {"seats": "12", "area": "85.5", "fume": "false", "shop": " 老边饺子 ",
+              "open": "2026-12-01", "kind": "热食类", "empty": "  ", "unknown": "x"}
+    assert typed_answers(fields, posted) == {
+        "seats": 12, "area": 85.5, "fume": False, "shop": "老边饺子", "open": "2026-12-01",
+        "kind": "热食类"}
+    # What does not convert goes on as typed, for the form check's own message.
+    assert typed_answers(fields, {"seats": "十二", "area": "80"}) == {"seats": "十二", "area": 80}
