@@ -59,6 +59,28 @@ def _trend(center: str | None, end: dt.date) -> Any:
     return chart, totals
 
 
+def _open_steps(now: dt.datetime, center: str | None = None
+                ) -> dict[tuple[str, str], dict[str, int]]:
+    """{(center, department): {pending, yellow, red}}: the pending approval steps of each
+    center's cases, with their cards now (a step has its own time limit, so a late step
+    shows even while the whole case is still on time)."""
+    card = services.warning_case(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
+                                 Application.status == "supplement_requested")
+    stmt = (select(Application.center_code, ApprovalTask.department_code, card, func.count())
+            .join(Application, Application.id == ApprovalTask.application_id)
+            .where(ApprovalTask.status == "pending", Application.deleted_at.is_(None))
+            .group_by(Application.center_code, ApprovalTask.department_code, card))
+    if center:
+        stmt = stmt.where(Application.center_code == center)
+    steps: dict[tuple[str, str], dict[str, int]] = {}
+    for code, department, warning, n in db.session().execute(stmt):
+        counts = steps.setdefault((code, department), {"pending": 0, "yellow": 0, "red": 0})
+        counts["pending"] += n
+        if warning in ("yellow", "red"):
+            counts[warning] += n
+    return steps
+
+
 @bp.route("/dashboard")
 @page("supervision.read")
 def dashboard() -> Any:
@@ -66,7 +88,11 @@ def dashboard() -> Any:
     start, end, raw, errors = _period()
     session = db.session()
     rows = services.center_figures(session, now, start, end)
+    late_steps: dict[str, int] = {}
+    for (code, _department), counts in _open_steps(now).items():
+        late_steps[code] = late_steps.get(code, 0) + counts["red"]
     for row in rows:
+        row["late_steps"] = late_steps.get(row["center"], 0)
         row["light"] = light(row)
     ranking = services.street_ranking(session, now, start, end)
     chart, totals = _trend(None, end or clock.local(now).date())
@@ -86,21 +112,11 @@ def dashboard_center(code: str) -> Any:
                 if r["center"] == code), None)
     if row is None:
         raise NotFound(f"中心 {code} 不存在")
+    departments = {department: counts for (_center, department), counts
+                   in _open_steps(now, code).items()}
+    row["late_steps"] = sum(c["red"] for c in departments.values())
     row["light"] = light(row)
     chart, totals = _trend(code, end or clock.local(now).date())
-    card = services.warning_case(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
-                                 Application.status == "supplement_requested")
-    departments: dict[str, dict[str, int]] = {}
-    for department, warning, n in session.execute(
-            select(ApprovalTask.department_code, card, func.count())
-            .join(Application, Application.id == ApprovalTask.application_id)
-            .where(ApprovalTask.status == "pending", Application.center_code == code,
-                   Application.deleted_at.is_(None))
-            .group_by(ApprovalTask.department_code, card)):
-        counts = departments.setdefault(department, {"pending": 0, "yellow": 0, "red": 0})
-        counts["pending"] += n
-        if warning in ("yellow", "red"):
-            counts[warning] += n
     cases = paginate(session, queries.applications_query(principal(), now, center=code),
                      [Application.submitted_at, Application.id], limit=50,
                      cursor=request.args.get("cursor") or None, descending=True)
@@ -135,17 +151,20 @@ def warnings() -> Any:
     now = clock.now()
     session = db.session()
     p = principal()
-    current = {}
+    current, steps = {}, {}
     for level in ("red", "yellow"):
-        stmt = queries.applications_query(p, now, warning=level)
-        found = paginate(session, stmt, [Application.due_at, Application.id], limit=200,
-                         cursor=None)
+        found = paginate(session, queries.applications_query(p, now, warning=level),
+                         [Application.due_at, Application.id], limit=200, cursor=None)
         current[level] = [queries.present_application(a, p, now) for a in found["items"]]
+        # A step has its own limit: a late step shows even while its case is on time.
+        found = paginate(session, queries.tasks_query(p, now, warning=level),
+                         [ApprovalTask.due_at, ApprovalTask.id], limit=200, cursor=None)
+        steps[level] = [queries.present_task(t, now) for t in found["items"]]
     raised = session.execute(
         select(DeadlineWarning, Application.number)
         .join(Application, Application.id == DeadlineWarning.application_id)
         .order_by(DeadlineWarning.raised_at.desc(), DeadlineWarning.id.desc()).limit(100)).all()
-    return render_template("dashboard/warnings.html", nav="warnings", current=current,
+    return render_template("dashboard/warnings.html", nav="warnings", current=current, steps=steps,
                            raised=raised, names=names())
 
 

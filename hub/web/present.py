@@ -15,7 +15,8 @@ from hub.catalog.models import ServiceItem
 from hub.directory.models import Center, Department
 
 # Traffic lights of a center tile: red with any overdue case or an on-time rate under
-# 90 %; yellow with any yellow card or under 98 %; green otherwise; grey with no cases.
+# 90 %; yellow with a yellow card, an overdue step of a case still on time, or a rate
+# under 98 %; green otherwise; grey with no cases at all.
 RED_RATE, YELLOW_RATE = 0.90, 0.98
 
 
@@ -33,7 +34,7 @@ def light(row: Mapping[str, Any]) -> str:
     rate = row.get("on_time_rate")
     if row.get("red") or (rate is not None and rate < RED_RATE):
         return "red"
-    if row.get("yellow") or (rate is not None and rate < YELLOW_RATE):
+    if row.get("yellow") or row.get("late_steps") or (rate is not None and rate < YELLOW_RATE):
         return "yellow"
     if rate is None and not row.get("in_progress") and not row.get("received"):
         return "none"

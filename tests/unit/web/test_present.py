@@ -29,3 +29,8 @@ def test_traffic_lights():
     assert light({"on_time_rate": 0.85, "red": 0, "yellow": 0}) == "red"
     assert light({"on_time_rate": None, "in_progress": 3}) == "green"
     assert light({"on_time_rate": None, "in_progress": 0, "received": 0}) == "none"
+
+
+def test_a_late_step_of_a_case_still_on_time_turns_the_tile_yellow():
+    assert light({"on_time_rate": None, "in_progress": 1, "late_steps": 1}) == "yellow"
+    assert light({"on_time_rate": 1.0, "red": 1, "late_steps": 1}) == "red"
