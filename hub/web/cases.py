@@ -120,6 +120,15 @@ def case(application_id: uuid.UUID) -> Any:
     return _case_page(application_id, errors={})
 
 
+@bp.route("/cases/<uuid:application_id>/applicant", methods=["POST"])
+@page("applications.view_applicant")
+def applicant(application_id: uuid.UUID) -> Any:
+    """The applicant unmasked, on request only (a POST, so a link or a prefetch never
+    does it); the service records who looked, when."""
+    clear = services.applicant_in_clear(db.session(), principal(), application_id)
+    return _case_page(application_id, errors={}, applicant_in_clear=clear)
+
+
 @bp.route("/cases/<uuid:application_id>/withdraw", methods=["POST"])
 @page("applications.change")
 def withdraw(application_id: uuid.UUID) -> Any:

@@ -174,8 +174,9 @@ def sync_status() -> Any:
     """Each center's last sync per stream, and its last success."""
     session = db.session()
     syncing, local_only = sync.centers_with_adapters(session)
+    configured = {c.code for c in syncing}
     centers = []
-    for center in syncing:
+    for center in sorted([*syncing, *local_only], key=lambda c: (c.position, c.code)):
         runs = session.scalars(sync.runs_query(center.code).order_by(SyncRun.id.desc())
                                .limit(20)).all()
         latest: dict[str, SyncRun] = {}
@@ -184,9 +185,9 @@ def sync_status() -> Any:
         succeeded = {stream: session.scalars(
             sync.runs_query(center.code, stream, "succeeded")
             .order_by(SyncRun.id.desc()).limit(1)).first() for stream in latest}
-        centers.append({"center": center, "latest": latest, "succeeded": succeeded})
-    return render_template("dashboard/sync.html", nav="sync", centers=centers,
-                           local_only=local_only)
+        centers.append({"center": center, "latest": latest, "succeeded": succeeded,
+                        "configured": center.code in configured})
+    return render_template("dashboard/sync.html", nav="sync", centers=centers)
 
 
 _EXPORTS = {

@@ -197,3 +197,51 @@ def test_cases_turn_yellow_then_red_in_every_list(browser, hall, server, frozen_
     assert step.count() == 1 and "market 局" in step.inner_text()
     assert number not in official.locator("section.warnings-red").inner_text()  # case on time
     screenshot(official, "official-warnings-desktop")
+
+
+def test_the_unmasked_applicant_is_shown_on_request_and_audited(browser, hall, server, session):
+    from hub.audit.models import AuditRecord
+
+    clerk = browser.sign_in("clerk.binhe")
+    submit(clerk, server, "王小明", "老边饺子馆")
+    id_number = with_check_character("21010319850612002")
+    assert id_number not in clerk.content()
+    clerk.click("text=查看完整信息（记录审计）")
+    shown = clerk.locator(".applicant-clear").inner_text()
+    assert "王小明" in shown and id_number in shown and "13812345678" in shown
+    viewed = session.scalars(select(AuditRecord).where(
+        AuditRecord.action == "application.applicant_viewed")).all()
+    assert [(r.actor, r.target_type) for r in viewed] == [("clerk.binhe", "application")]
+    # An approver sees the masked form only, and no button to unmask it.
+    approver = browser.sign_in("market.li")
+    approver.click("table.queue a")
+    assert approver.locator("form.reveal-form").count() == 0
+    assert id_number not in approver.content()
+
+
+def test_sync_status_per_center(browser, hall, server, session, frozen_clock):
+    import datetime as dt
+
+    from hub.sync.models import SyncRun
+
+    now = frozen_clock.now()
+
+    def run(stream, status, hours_ago, **counts):
+        started = now - dt.timedelta(hours=hours_ago)
+        session.add(SyncRun(center_code="binhe", stream=stream, status=status,
+                            trigger="schedule", requested_by="beat", started_at=started,
+                            heartbeat_at=started, finished_at=started + dt.timedelta(minutes=3),
+                            error="连接中心系统超时" if status == "failed" else None, **counts))
+        session.commit()
+
+    run("applications", "succeeded", 30, fetched=120, inserted=100, updated=15, unchanged=5)
+    run("applications", "failed", 6, fetched=40, inserted=40)
+    official = browser.sign_in("official")
+    official.click("nav >> text=数据同步")
+    row = official.locator("table.sync tr.row-red")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "滨河街道" in text and "失败" in text and "连接中心系统超时" in text
+    # The last success: 30 hours before Monday 09:00 in the hall, shown in Asia/Shanghai.
+    assert "2026-11-29 03:03" in text
+    screenshot(official, "official-sync-desktop")
