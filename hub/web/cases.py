@@ -110,7 +110,14 @@ def _case_page(application_id: uuid.UUID, **extra: Any) -> Any:
     fields = (app.routing or {}).get("form") or []
     return render_template("cases/detail.html", nav="cases", case=case, fields=fields,
                            remaining=remaining, case_remaining=case_remaining, names=names(),
-                           **extra)
+                           planned=planned_stages(app), **extra)
+
+
+def planned_stages(app: Application) -> list[tuple[int, dict[str, Any]]]:
+    """The stages of the case's routing (kept from when it was accepted) not opened yet."""
+    opened = max((t.stage for t in app.tasks), default=0)
+    stages = (app.routing or {}).get("stages") or []
+    return [(n, stage) for n, stage in enumerate(stages, start=1) if n > opened]
 
 
 @bp.route("/cases/<uuid:application_id>")

@@ -18,6 +18,7 @@ from hub.pagination import paginate
 from hub.permissions import Scope, allowed, require
 from hub.web import forms
 from hub.web.blueprint import bp, page, principal
+from hub.web.cases import planned_stages
 from hub.web.present import names, remaining_working_days
 
 DECISION_INPUTS = ("decision", "comment", "version")
@@ -78,6 +79,7 @@ def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
         "queue/task.html", nav="queue", case=case, task=this,
         fields=(app.routing or {}).get("form") or [], remaining=remaining,
         case_remaining=None, department_view=True, names=names(), approvers=approvers,
+        planned=planned_stages(app),
         errors=errors or {}, posted=posted or {}), 422 if errors else 200
 
 

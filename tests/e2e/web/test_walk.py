@@ -94,6 +94,8 @@ def test_clerk_submits_three_approvers_decide_official_sees_it_concluded_on_time
     assert "138****5678" in facts and "王**" in facts
     assert "2026-11-30 09:00" in facts  # accepted Monday 09:00 in the hall (Asia/Shanghai)
     assert clerk.locator(".stage.current").count() == 1
+    planned = clerk.locator(".stage.planned").inner_text()  # stage 2 is yet to open
+    assert "第 2 阶段" in planned and "区食品药品监督管理局 5 个工作日" in planned
     screenshot(clerk, "clerk-case-desktop")
     [application] = session.scalars(select(Application)).all()
     assert application.number == number and application.center_code == "binhe"
