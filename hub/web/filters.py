@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any
 

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.conftest import unavailable
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -62,10 +63,13 @@ def server(app: Flask) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    try:
+        from playwright import sync_api
+    except ImportError as exc:  # the dev extra: pip install -e '.[dev]'
+        unavailable("Playwright for Python", exc)
     if not Path(CHROMIUM).exists() or shutil.which("fc-list") is None:
-        pytest.fail(f"headless Chromium is missing at {CHROMIUM}: run `make system-deps`",
-                    pytrace=False)
+        unavailable("headless Chromium (run `make system-deps`)",
+                    FileNotFoundError(CHROMIUM))
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
