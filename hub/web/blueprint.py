@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from hub import errors
 from hub.errors import HubError, Unauthenticated
 from hub.permissions import Principal, require
 
@@ -94,3 +95,15 @@ def _hub_error(error: HubError) -> Any:
     response = render_template("error.html", status=error.status, title=error.title,
                                detail=error.detail, errors=error.errors)
     return response, error.status, error.headers
+
+
+@bp.errorhandler(Exception)
+def _other_error(error: Exception) -> Any:
+    """Anything else (a wrong method, the database down, a bug) gets the status, title,
+    detail and log line of the one error mapping, shown as a page instead of JSON."""
+    problem = errors._unexpected(error)  # the app-wide mapping, not a second one
+    body = problem.get_json() or {}
+    page_html = render_template("error.html", status=problem.status_code,
+                                title=body.get("title", "出错了"), detail=body.get("detail", ""))
+    headers = {k: v for k, v in problem.headers.items() if k in ("Allow", "Retry-After")}
+    return page_html, problem.status_code, headers

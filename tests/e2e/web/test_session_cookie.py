@@ -56,3 +56,11 @@ def test_a_sign_in_form_without_its_token_is_refused(client, people):
     assert "表单已失效" in response.text
     client.application.config["SESSION_COOKIE_SECURE"] = False
     assert client.get("/admin/users").status_code == 302  # still signed out
+
+
+def test_other_errors_of_the_pages_are_pages_too(client):
+    # A form over the 1 MiB limit: refused with the app's status and words, as a page.
+    response = client.post("/login", data={"username": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "请求体过大" in response.text and "请求体超过上限" in response.text
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
