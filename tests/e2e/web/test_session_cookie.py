@@ -1,12 +1,17 @@
-"""The page session over HTTP (no browser): cookie flags when configured Secure, and the
-line between pages (session + CSRF) and the API (bearer token only)."""
+"""The pages over HTTP without a browser, on both backends (the embedded SQLite default
+and PostgreSQL): cookie flags, the line between pages (session + CSRF) and the API
+(bearer token only), and every page of every role rendering."""
 import re
 
 import pytest
 
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.postgres
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request):
+    """Both backends here (the browser tests of this folder run on PostgreSQL only)."""
+    return request.param
 
 
 @pytest.fixture
@@ -14,13 +19,21 @@ def app_config():
     return {"session_cookie_secure": True}
 
 
+def fresh(client, method, path, **kwargs):
+    """One request in its own application context, as a server gives it: the test's
+    long-lived context would otherwise carry ``g`` (the form token) from one to the next."""
+    with client.application.app_context():
+        return client.open(path, method=method, **kwargs)
+
+
 def page_token(client, path="/login"):
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text).group(1)
+    page = fresh(client, "GET", path).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def sign_in(client, username):
-    return client.post("/login", data={"username": username, "password": PASSWORD,
-                                       "csrf_token": page_token(client)})
+    return fresh(client, "POST", "/login", data={
+        "username": username, "password": PASSWORD, "csrf_token": page_token(client)})
 
 
 def test_session_cookie_is_secure_httponly_and_samesite_when_configured(client, people):
@@ -64,3 +77,44 @@ def test_other_errors_of_the_pages_are_pages_too(client):
     assert response.status_code == 413 and response.mimetype == "text/html"
     assert "请求体过大" in response.text and "请求体超过上限" in response.text
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_every_page_of_every_role_renders(client, people, session):
+    from hub.approvals.forms import with_check_character
+    from hub.approvals.models import ApprovalTask
+
+    people.service_item()
+    people.clerk(center="binhe", username="wang")
+    people.approver("market", username="li")
+    people.supervisor(username="official")
+    people.admin(username="guan")
+    client.application.config["SESSION_COOKIE_SECURE"] = False
+
+    assert sign_in(client, "wang").headers["Location"] == "/cases"
+    submitted = fresh(client, "POST", "/cases/new/open-restaurant", data={
+        "csrf_token": page_token(client, "/cases/new/open-restaurant"),
+        "applicant.name": "王小明", "applicant.id_number": with_check_character(
+            "21010319850612002"), "applicant.phone": "13812345678",
+        "form.shop_name": "老边饺子馆"})
+    assert submitted.status_code == 302, submitted.text
+    case = submitted.headers["Location"]
+    task = session.query(ApprovalTask).one()
+    pages = {
+        "wang": ["/cases", "/cases/new", "/cases/new/open-restaurant", case, "/me"],
+        "li": ["/queue", f"/tasks/{task.id}", case],
+        "official": ["/dashboard", "/dashboard/centers/binhe",
+                     "/dashboard/centers/binhe/departments/market", "/warnings", "/sync", case,
+                     "/dashboard?from=2026-11-01&to=2026-11-30"],
+        "guan": ["/admin/users", "/admin/users/new", "/admin/users/wang", "/admin/departments",
+                 "/admin/items", "/admin/items/new", "/admin/items/open-restaurant",
+                 "/admin/calendar", "/admin/calendar?year=2027", "/dashboard"],
+    }
+    for username, paths in pages.items():
+        fresh(client, "POST", "/logout", data={"csrf_token": page_token(client, "/me")})
+        assert sign_in(client, username).status_code == 302
+        for path in paths:
+            response = fresh(client, "GET", path)
+            assert response.status_code == 200, (username, path, response.status_code)
+            assert response.mimetype == "text/html" and "<html lang=\"zh-CN\">" in response.text
+    for fmt in ("csv", "xlsx"):
+        assert fresh(client, "GET", f"/dashboard/export/centers.{fmt}").status_code == 200
