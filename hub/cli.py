@@ -163,6 +163,11 @@ def _celery_app():  # type: ignore[no-untyped-def]
 @click.pass_context
 def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: str) -> None:
     """Run a Celery worker with the hub's settings (further options go to Celery)."""
+    from monitoring.multiproc import prepare_environment
+
+    # Before prometheus-client is imported: a prefork pool's children then report their
+    # task metrics through files the worker's metrics port adds up (HUB_WORKER_METRICS_PORT).
+    prepare_environment("hub-worker-metrics-")
     _, celery_app = _celery_app()
     argv = ["worker", "--queues", queues, "--loglevel", loglevel, *ctx.args]
     if concurrency:

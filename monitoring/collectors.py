@@ -121,7 +121,8 @@ def _outbox(session: Session, now: Any) -> list[Metric]:
 
 
 def read_figures(session: Session) -> list[Metric]:
-    """Every business metric, read in one short read-only transaction."""
+    """Every business metric, read in one short read-only transaction (ended here, so
+    that on SQLite no lock outlives the scrape)."""
     now = clock.now()
     centers, departments = services.codes(session)
     configured = set(session.scalars(select(Center.code).where(Center.adapter.is_not(None))))
@@ -140,11 +141,23 @@ def _database_up(value: int) -> Metric:
 class DatabaseCollector(Collector):
     """Collects the business figures of ``app``'s database, cached for
     ``HUB_METRICS_CACHE_SECONDS`` per process (Prometheus and Grafana scraping together
-    cost one read). A database that cannot be read gives ``hub_database_up 0`` and no
-    business figures, not a failed scrape."""
+    cost one read). ``session`` is the request's (``db.session()``), else one is opened.
+    A database that cannot be read gives ``hub_database_up 0`` and no business
+    figures, not a failed scrape."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, session: Session | None = None) -> None:
         self.app = app
+        self.session = session
+
+    def _read(self) -> list[Metric]:
+        if self.session is not None:
+            try:
+                return read_figures(self.session)
+            except SQLAlchemyError:
+                self.session.rollback()
+                raise
+        with self.app.app_context(), db.get_database(self.app).session_scope() as session:
+            return read_figures(session)
 
     def collect(self) -> Iterable[Metric]:
         cache = self.app.extensions.setdefault(_CACHE_KEY, {"lock": threading.Lock(),
@@ -154,9 +167,7 @@ class DatabaseCollector(Collector):
             fresh = cache["at"] is not None and time.monotonic() - cache["at"] < ttl
             if not fresh:
                 try:
-                    with self.app.app_context(), \
-                            db.get_database(self.app).session_scope() as session:
-                        cache["families"] = read_figures(session)
+                    cache["families"] = self._read()
                     cache["at"] = time.monotonic()
                 except SQLAlchemyError as exc:
                     log.warning("metrics_database_unreadable error=%s", type(exc).__name__)

@@ -154,9 +154,11 @@ class Metrics(MethodView):
     def get(self) -> Response:
         """The hub's metrics for Prometheus: business figures read from the database
         (cached a few seconds), HTTP latency per route from every server process."""
+        from hub import db
         from monitoring.collectors import DatabaseCollector
 
-        registry = scrape_registry([DatabaseCollector(current_app._get_current_object())])
+        collector = DatabaseCollector(current_app._get_current_object(), db.session())
+        registry = scrape_registry([collector])
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
