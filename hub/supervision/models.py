@@ -9,10 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, Float, ForeignKey, String
+from sqlalchemy import Date, Float, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from hub.approvals.models import Application, ApprovalTask
 from hub.db import Base
+
+_OPEN = "status IN ('in_review', 'supplement_requested') AND deleted_at IS NULL"
+_WAITING = "status = 'supplement_requested'"
+_PENDING = "status = 'pending'"
+
+# What the metrics count at every scrape, from indexes alone (index-only scans): the open
+# cases and their cards, the cases waiting for a supplement, the departments' pending
+# tasks — a few thousand entries beside the millions of concluded cases and decided
+# tasks, so a scrape costs the same with a million applications as with a thousand.
+_applications, _tasks = Application.__table__.c, ApprovalTask.__table__.c
+Index("ix_applications_open_cards", _applications.center_code, _applications.status,
+      _applications.due_at, _applications.yellow_at, _applications.submitted_at,
+      postgresql_where=text(_OPEN), sqlite_where=text(_OPEN))
+Index("ix_applications_waiting", _applications.id,
+      postgresql_where=text(_WAITING), sqlite_where=text(_WAITING))
+Index("ix_approval_tasks_pending", _tasks.department_code, _tasks.due_at, _tasks.yellow_at,
+      _tasks.opened_at, _tasks.application_id,
+      postgresql_where=text(_PENDING), sqlite_where=text(_PENDING))
 
 
 class CenterDay(Base):

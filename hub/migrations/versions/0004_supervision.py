@@ -1,4 +1,4 @@
-"""supervision: rollups per center and per department per day
+"""supervision: rollups per center and per department per day, and the indexes the metrics read
 
 Revision ID: 0004_supervision
 Revises: 0003_sync
@@ -43,7 +43,22 @@ def _department_key(table: str) -> list[sa.Column | sa.Constraint]:
     ]
 
 
+_OPEN = "status IN ('in_review', 'supplement_requested') AND deleted_at IS NULL"
+_WAITING = "status = 'supplement_requested'"
+_PENDING = "status = 'pending'"
+
+
 def upgrade() -> None:
+    # What the metrics count at every scrape, read from these small indexes alone.
+    op.create_index("ix_applications_open_cards", "applications",
+                    ["center_code", "status", "due_at", "yellow_at", "submitted_at"],
+                    unique=False, postgresql_where=sa.text(_OPEN), sqlite_where=sa.text(_OPEN))
+    op.create_index("ix_applications_waiting", "applications", ["id"], unique=False,
+                    postgresql_where=sa.text(_WAITING), sqlite_where=sa.text(_WAITING))
+    op.create_index("ix_approval_tasks_pending", "approval_tasks",
+                    ["department_code", "due_at", "yellow_at", "opened_at", "application_id"],
+                    unique=False, postgresql_where=sa.text(_PENDING),
+                    sqlite_where=sa.text(_PENDING))
     op.create_table(
         "supervision_center_days",
         *_center_key("supervision_center_days"),
@@ -85,6 +100,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_approval_tasks_pending", table_name="approval_tasks")
+    op.drop_index("ix_applications_waiting", table_name="applications")
+    op.drop_index("ix_applications_open_cards", table_name="applications")
     for table in ("supervision_decision_durations", "supervision_department_working_days",
                   "supervision_department_days", "supervision_center_working_days",
                   "supervision_center_days"):
