@@ -10,11 +10,13 @@ rejected`` and the run fails loudly when it does not hold.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from hub import clock
@@ -45,11 +47,56 @@ def validate(stream: str, raws: Iterable[Any]) -> tuple[list[dict[str, Any]],
     return valid, rejected
 
 
-def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page) -> None:
+Checked = tuple[Page, list[dict[str, Any]], list[tuple[Any, dict[str, list[str]]]]]
+
+
+def read_ahead(source: SyncSource, stream: str, since: str | None, *,
+               depth: int = 2) -> Iterator[Checked]:
+    """The source's pages, fetched and validated one or two pages ahead in a thread, so
+    the next page's HTTP and validation overlap the database writing this one."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for page in source.read(stream, since):
+                if not page.records:
+                    continue
+                item = (page, *validate(stream, page.records))
+                while not stop.is_set():
+                    try:
+                        pages.put(item, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            pages.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            pages.put(exc)
+
+    worker = threading.Thread(target=produce, name=f"sync-read-{stream}", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+
+
+def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page,
+               checked: tuple[list[dict[str, Any]], list[Any]] | None = None) -> None:
     """One batch, in one transaction with its cursor; commits."""
     center, stream = run.center_code, run.stream
     services.check_scope(actor, center)
-    valid, rejected = validate(stream, page.records)
+    valid, rejected = checked if checked is not None else validate(stream, page.records)
     # A record changed twice within one page: its last version stands for both.
     latest = {record["external_id"]: record for record in valid}
     superseded = len(valid) - len(latest)
@@ -76,7 +123,7 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page) -> 
              "external_id": _external_id(raw), "reasons": reasons, "created_at": now,
              "record": mask_record(stream, raw) if isinstance(raw, dict) else {"value": str(raw)}}
             for raw, reasons in rejected])
-    if result.accepted:
+    if result.accepted and _open_quarantine(session, center, stream):
         session.execute(update(QuarantinedRecord).where(
             QuarantinedRecord.center_code == center, QuarantinedRecord.stream == stream,
             QuarantinedRecord.resolved_at.is_(None),
@@ -95,6 +142,12 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page) -> 
     run.batches += 1
     run.cursor_end, run.heartbeat_at = page.cursor, now
     session.commit()
+
+
+def _open_quarantine(session: Session, center: str, stream: str) -> bool:
+    return session.scalar(select(QuarantinedRecord.id).where(
+        QuarantinedRecord.center_code == center, QuarantinedRecord.stream == stream,
+        QuarantinedRecord.resolved_at.is_(None)).limit(1)) is not None
 
 
 def _external_id(raw: Any) -> str | None:
@@ -123,10 +176,8 @@ def execute_run(database: Database, run_id: int, source: SyncSource, *,
         run.cursor_start = since
         session.commit()
         try:
-            for page in source.read(run.stream, since):
-                if not page.records:
-                    continue
-                apply_page(session, actor, run, page)
+            for page, valid, rejected in read_ahead(source, run.stream, since):
+                apply_page(session, actor, run, page, (valid, rejected))
                 if progress is not None:
                     progress(run)
         except Exception as exc:  # every failure ends the run as failed, with its reason

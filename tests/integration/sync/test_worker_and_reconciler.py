@@ -1,0 +1,179 @@
+"""Runs carried out by a real Celery worker on the real RabbitMQ, on the center's own
+queue ``sync.<center>``; runs whose worker died are marked failed and run again."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import urlsplit
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kombu import Connection
+from sqlalchemy import select
+
+from adapters.sample.data import application_records
+from hub import db as hub_db
+from hub.sync import services, tasks
+from hub.sync.models import SyncRun
+from tests.conftest import BROKER_URL, unavailable
+from tests.integration.sync.conftest import TOKEN_ENV, counts
+
+ROOT = Path(__file__).resolve().parents[3]
+HUB = str(Path(sys.executable).with_name("hub"))
+
+
+def cases(n):
+    return list(application_records("binhe", n, items=("open-restaurant",)))
+
+
+def runs(session):
+    session.expire_all()
+    return list(session.scalars(select(SyncRun).order_by(SyncRun.id)))
+
+
+# -- The reconciler (in-process) ------------------------------------------------------------
+
+
+def test_a_run_without_heartbeat_is_failed_and_its_stream_run_again(app, http_center, session,
+                                                                    frozen_clock):
+    http_center.put_many("applications", cases(10))
+    database = hub_db.get_database(app)
+    with database.session_scope() as s:
+        dead = services.start_run(s, "binhe", "applications", trigger="manual", requested_by="t")
+    frozen_clock.advance(dt.timedelta(minutes=10))
+    with database.session_scope() as s:
+        assert services.reconcile_dead_runs(s) == []  # not stale yet
+    frozen_clock.advance(dt.timedelta(minutes=6))
+    tasks.reconcile.apply()  # in-process: the re-drive runs at once
+    first, again = runs(session)
+    assert first.id == dead.id and first.status == "failed" and first.error.startswith(services.DEAD)
+    assert again.trigger == "reconcile" and again.status == "succeeded"
+    assert counts(again) == (10, 10, 0, 0, 0)
+
+
+def test_a_new_run_takes_over_from_a_dead_one_but_not_from_a_live_one(app, http_center, session,
+                                                                      frozen_clock):
+    database = hub_db.get_database(app)
+    with database.session_scope() as s:
+        services.start_run(s, "binhe", "staff", trigger="manual", requested_by="t")
+    from hub.errors import Conflict
+
+    with database.session_scope() as s, pytest.raises(Conflict):
+        services.start_run(s, "binhe", "staff", trigger="manual", requested_by="t")
+    frozen_clock.advance(dt.timedelta(hours=1))
+    with database.session_scope() as s:
+        services.start_run(s, "binhe", "staff", trigger="manual", requested_by="t")
+    assert [r.status for r in runs(session)] == ["failed", "running"]
+
+
+def test_a_stream_whose_runs_keep_dying_is_left_as_an_incident(app, http_center, frozen_clock):
+    database = hub_db.get_database(app)
+    redriven = []
+    for _ in range(services.MAX_REDRIVES):
+        with database.session_scope() as s:
+            services.start_run(s, "binhe", "staff", trigger="reconcile", requested_by="t")
+        frozen_clock.advance(dt.timedelta(hours=1))
+        with database.session_scope() as s:
+            redriven.append(services.reconcile_dead_runs(s))
+    assert redriven[:-1] == [[("binhe", "staff")]] * (services.MAX_REDRIVES - 1)
+    assert redriven[-1] == []
+
+
+def test_the_nightly_fan_out_syncs_every_center_that_has_an_adapter(app, http_center, session,
+                                                                   caplog):
+    http_center.put_many("applications", cases(5))
+    caplog.set_level("INFO", logger="hub.sync")
+    from tests.integration.sync.conftest import point
+
+    for code in ("daxi", "huangcheng", "wulihe", "wanlian", "danan", "shandongmiao", "zhujian",
+                 "fengyutan", "dongling", "xinbeizhan", "beishichang", "quanyuan", "nanta",
+                 "maguanqiao"):
+        point(app, code, None)  # only binhe syncs here; the others say why they are skipped
+    tasks.nightly.apply()
+    done = runs(session)
+    assert {(r.center_code, r.stream, r.status, r.trigger) for r in done} == {
+        ("binhe", "staff", "succeeded", "schedule"),
+        ("binhe", "applications", "succeeded", "schedule")}
+    assert "sync_skipped center=district" in caplog.text
+
+
+# -- A real worker on RabbitMQ ---------------------------------------------------------------
+
+
+@pytest.fixture
+def vhost_url() -> Iterator[str]:
+    name = f"hubsync-{uuid.uuid4().hex[:10]}"
+    try:
+        with Connection(BROKER_URL, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+        for args in (("add_vhost", name), ("set_permissions", "-p", name, "guest", ".*", ".*", ".*")):
+            subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=30)
+    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
+        unavailable("RabbitMQ", exc)
+    parts = urlsplit(BROKER_URL)
+    yield f"{parts.scheme}://{parts.netloc}/{name}"
+    subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True, timeout=30)
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_worker_on_the_centers_queue_carries_out_the_run(vhost_url, database_url, tmp_path,
+                                                          fake_center, monkeypatch):
+    from tests.conftest import build_app
+    from tests.integration.sync.conftest import http_stanza, point
+
+    app = build_app(database_url, tmp_path / "instance", broker_url=vhost_url)
+    with app.app_context():
+        from hub.directory.services import load_centers
+        from hub.permissions import Principal
+        from tests.conftest import CENTERS_FILE
+
+        with hub_db.get_database(app).session_scope() as s:
+            load_centers(s, CENTERS_FILE, Principal.system("test"))
+    from tests.factories import People
+
+    made = People(app)
+    made.service_item()
+    admin = made.admin()
+    fake_center.put_many("applications", cases(30))
+    monkeypatch.setenv(TOKEN_ENV, fake_center.token)
+    point(app, "binhe", http_stanza(fake_center))
+    settings = app.config["HUB_SETTINGS"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
+           "HUB_DATABASE_URL": settings.database_url, "HUB_BROKER_URL": vhost_url,
+           "HUB_SECRET_KEY": settings.secret_key, "HUB_PII_KEY": settings.pii_key,
+           "HUB_INSTANCE_PATH": settings.instance_path, "HUB_CENTERS_CONFIG": settings.centers_config,
+           "HUB_LOG_LEVEL": "WARNING", TOKEN_ENV: fake_center.token}
+    worker = subprocess.Popen([HUB, "worker", "--queues", "sync.binhe", "--concurrency", "1",
+                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                               "--without-heartbeat"], env=env, cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "wb"))
+    try:
+        client = app.test_client()
+        with app.app_context():
+            response = client.post("/api/v1/sync/binhe/runs", json={"stream": "applications"},
+                                   headers=admin.headers)
+        assert response.status_code == 202 and response.json["status"] == "running"
+        run_id = response.json["id"]
+        deadline = time.monotonic() + 90  # a bound on the wait, not a timing assertion
+        session = made._session
+        while time.monotonic() < deadline:
+            session.expire_all()
+            run = session.get(SyncRun, run_id)
+            if run.status != "running":
+                break
+            time.sleep(0.3)
+        assert run.status == "succeeded", (run.error, (tmp_path / "worker.log").read_text())
+        assert counts(run) == (30, 30, 0, 0, 0)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        made.close()
+        hub_db.get_database(app).dispose()
