@@ -1,0 +1,53 @@
+"""The canonical records: what the hub accepts from any center, whatever the source."""
+import datetime as dt
+
+import marshmallow as ma
+import pytest
+
+from hub.sync.schemas import ApplicationRecordSchema, StaffRecordSchema
+
+CASE = {"external_id": "A1", "service_item": "open-restaurant", "applicant_name": "张三",
+        "applicant_id_number": "21010219900101123x", "submitted_at": "2026-11-27 09:00:00",
+        "status": "in_review", "updated_at": "2026-11-27T09:00:00+08:00"}
+
+
+def test_a_timestamp_without_offset_is_shanghai_time():
+    loaded = ApplicationRecordSchema().load(CASE)
+    assert loaded["submitted_at"] == dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
+    assert loaded["applicant_id_number"] == "21010219900101123X" and loaded["deleted"] is False
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"applicant_id_number": "1234"}, "applicant_id_number"),
+    ({"status": "approved"}, "concluded_at"),
+    ({"concluded_at": "2026-11-28T09:00:00+08:00"}, "concluded_at"),
+    ({"status": "approved", "concluded_at": "2026-11-26T09:00:00+08:00"}, "concluded_at"),
+    ({"submitted_at": "not a time"}, "submitted_at"),
+    ({"status": "lost"}, "status"),
+])
+def test_bad_cases_name_the_field(change, field):
+    with pytest.raises(ma.ValidationError) as caught:
+        ApplicationRecordSchema().load({**CASE, **change})
+    assert field in caught.value.messages
+
+
+STAFF = {"external_id": "E1", "username": "binhe.1", "display_name": "王芳", "roles": "clerk",
+         "status": "active", "updated_at": "2026-11-27T09:00:00"}
+
+
+def test_roles_come_as_a_semicolon_list():
+    loaded = StaffRecordSchema().load({**STAFF, "roles": "approver; chief", "department": "fire"})
+    assert loaded["roles"] == ["approver", "chief"]
+
+
+@pytest.mark.parametrize("roles", ["admin", "clerk;supervisor", "adapter", ""])
+def test_a_center_cannot_mint_privileged_accounts(roles):
+    with pytest.raises(ma.ValidationError) as caught:
+        StaffRecordSchema().load({**STAFF, "roles": roles})
+    assert "roles" in caught.value.messages
+
+
+def test_deciders_need_a_department():
+    with pytest.raises(ma.ValidationError) as caught:
+        StaffRecordSchema().load({**STAFF, "roles": "approver"})
+    assert "department" in caught.value.messages
