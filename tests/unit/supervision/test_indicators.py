@@ -214,3 +214,15 @@ def test_a_period_counts_receipts_and_conclusions_by_their_own_dates() -> None:
     assert (second.received, second.concluded, second.on_time) == (0, 1, 1)
     empty = ind.figures(ind.tally([], CAL, now))
     assert empty["on_time_rate"] is None and empty["avg_working_days"] is None
+
+
+def test_the_counting_calendar_agrees_with_the_calendar() -> None:
+    counting = ind.CountingCalendar(CAL, dt.date(2026, 9, 1), dt.date(2026, 12, 31))
+    days = [dt.date(2026, 8, 20) + dt.timedelta(days=n) for n in range(0, 150, 3)]
+    for start in days:
+        for end in days:
+            assert counting.working_days_between(start, end) == \
+                CAL.working_days_between(start, end), (start, end)
+    # An empty or absurd span falls back to the calendar itself.
+    wide = ind.CountingCalendar(CAL, dt.date(1900, 1, 1), dt.date(2026, 12, 31))
+    assert wide.working_days_between(dt.date(2026, 9, 25), dt.date(2026, 10, 9)) == 6
