@@ -152,6 +152,11 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
 
     application = build_app(database_url, tmp_path / "instance", **app_config)
     application.extensions["hub.clock"] = frozen_clock
+    # The test's requests run inside the app context pushed below, so they share its `g`:
+    # close each request's session when the request ends, as a server's per-request app
+    # context does (else a GET's open transaction, and on SQLite its write lock, and its
+    # identity map of rows would carry over into the next request and the test's own reads).
+    application.teardown_request(hub_db._close_session)
     with application.app_context():
         with hub_db.get_database(application).session_scope() as session:
             load_centers(session, CENTERS_FILE, Principal.system("test"))

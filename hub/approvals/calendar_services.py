@@ -180,13 +180,14 @@ def seed_official_years(session: Session, actor: Principal) -> list[int]:
     now = clock.now()
     added: list[int] = []
     for year, (holidays, workdays) in sorted(package_schedule().items()):
-        result = session.execute(
+        inserted = session.execute(
             upsert(session, CalendarYear)
             .values(year=year, source=PACKAGE_SOURCE, published_at=now,
                     published_by=actor.username, version=1)
             .on_conflict_do_nothing(index_elements=["year"])
-        )
-        if result.rowcount == 1:
+            .returning(CalendarYear.year)
+        ).scalar_one_or_none()
+        if inserted is not None:
             _write_days(session, year, holidays, workdays)
             added.append(year)
     if added:

@@ -62,16 +62,15 @@ def _raise(session: Session, now: dt.datetime, level: str, application_id: uuid.
            center: str, due_at: dt.datetime, task_id: uuid.UUID | None = None,
            department: str | None = None) -> bool:
     key = f"{application_id}:{task_id or 'case'}:{level}"
-    result = session.execute(
+    warning_id = session.execute(
         upsert(session, DeadlineWarning)
         .values(application_id=application_id, task_id=task_id, center_code=center,
                 department_code=department, level=level, due_at=due_at, raised_at=now,
                 dedupe_key=key)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    if result.rowcount != 1:
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(DeadlineWarning.id)).scalar_one_or_none()
+    if warning_id is None:  # another scan raised it meanwhile
         return False
-    warning_id = session.scalars(select(DeadlineWarning.id)
-                                 .where(DeadlineWarning.dedupe_key == key)).one()
     audit.record(session, WARNINGS_ACTOR, f"warning.{level}", target_type="application",
                  target_id=application_id, center=center,
                  after={"level": level, "task_id": task_id, "department": department,

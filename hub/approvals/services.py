@@ -103,6 +103,22 @@ def submit_application(session: Session, actor: Principal, body: Mapping[str, An
     errors = form_errors(item.form or [], body["form"])
     if errors:
         raise ValidationFailed(errors)
+    try:
+        app = _create(session, actor, item, body, idempotency_key, request_hash)
+    except IntegrityError:
+        # The same key at the same time: the other submission committed first; replay it.
+        session.rollback()
+        replayed = _replay(session, center, idempotency_key, request_hash) \
+            if idempotency_key else None
+        if replayed is None:
+            raise
+        return replayed, True
+    return app, False
+
+
+def _create(session: Session, actor: Principal, item: ServiceItem, body: Mapping[str, Any],
+            idempotency_key: str | None, request_hash: str) -> Application:
+    center = body["center"]
     now = clock.now()
     transition = routing.submit(routing.stages_from(item.stages), submitted_at=now,
                                 promised_days=item.promised_days,
@@ -111,11 +127,11 @@ def submit_application(session: Session, actor: Principal, body: Mapping[str, An
     rows = [mapping.new_task_row(app, t, now) for t in transition.after.tasks]
     session.add(app)
     session.add_all(rows)
-    session.flush()
     if idempotency_key:
         session.add(IdempotencyRecord(center_code=center, key=idempotency_key,
                                       request_hash=request_hash, application_id=app.id,
                                       created_at=now))
+    session.flush()  # a concurrent use of the key fails here, before anything else
     audit.record(session, actor, "application.submitted", target_type="application",
                  target_id=app.id, center=center,
                  after={**mapping.case_summary(app), "service_item": item.code,
@@ -125,17 +141,8 @@ def submit_application(session: Session, actor: Principal, body: Mapping[str, An
     for row in rows:
         track_task(session, row, None)
     announce(session, app, opened=rows)
-    try:
-        session.commit()
-    except IntegrityError:
-        # Two submissions with one key at once: the other committed first; replay it.
-        session.rollback()
-        if idempotency_key:
-            replayed = _replay(session, center, idempotency_key, request_hash)
-            if replayed is not None:
-                return replayed, True
-        raise
-    return app, False
+    session.commit()
+    return app
 
 
 def _new_application(session: Session, center: str, item: ServiceItem, body: Mapping[str, Any],

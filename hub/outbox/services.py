@@ -59,12 +59,14 @@ def claim(session: Session, consumer: str, message_id: str) -> bool:
     True: first time, do the work (and commit it with this record). False: already
     done (or being done by a transaction that will commit first): do nothing.
     """
-    result = session.execute(
+    # RETURNING, not rowcount: with an implicit RETURNING psycopg reports rowcount -1.
+    inserted = session.execute(
         upsert(session, ProcessedMessage)
         .values(consumer=consumer, message_id=str(message_id), processed_at=clock.now())
         .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
-    )
-    return result.rowcount == 1
+        .returning(ProcessedMessage.id)
+    ).scalar_one_or_none()
+    return inserted is not None
 
 
 # -- The relay -----------------------------------------------------------------------------

@@ -1,0 +1,42 @@
+"""Consumers for the real-worker tests, loaded into ``hub worker`` with ``--include``.
+
+``tests.slow_effect`` does what every hub consumer does (claim the message id, write
+its effect, commit both together) but slowly, so the worker can be killed while it
+holds the message. ``tests.poison`` kills the pool process that runs it, every time.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from celery import shared_task
+
+from hub import clock, db
+from hub.approvals.models import Notification
+from hub.outbox.services import claim
+
+
+def _mark(message_id: str) -> None:
+    folder = os.environ.get("HUB_TEST_MARKERS")
+    if folder:
+        Path(folder, f"{message_id}.{os.getpid()}.{time.monotonic_ns()}").touch()
+
+
+@shared_task(name="tests.slow_effect")
+def slow_effect(message_id: str, seconds: float) -> None:
+    with db.get_database().session_scope() as session:
+        if not claim(session, "tests.slow_effect", message_id):
+            return
+        session.add(Notification(message_id=message_id, kind="test", text="effect",
+                                 created_at=clock.now()))
+        session.flush()
+        _mark(message_id)
+        time.sleep(seconds)
+        session.commit()
+
+
+@shared_task(name="tests.poison")
+def poison(message_id: str) -> None:
+    _mark(message_id)
+    os._exit(1)  # the pool process dies holding the message

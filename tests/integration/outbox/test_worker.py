@@ -1,0 +1,196 @@
+"""A real Celery worker (``hub worker``) on the real RabbitMQ, each test in a vhost of
+its own: kill -9 the worker while it holds a message, restart it, and every outbox
+message has been handled exactly once; a message that keeps killing its worker is
+dead-lettered after the delivery limit and its outbox row marked failed."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from kombu import Connection
+from sqlalchemy import func, select
+
+from hub import db
+from hub.approvals.models import Notification
+from hub.outbox.models import OutboxMessage, ProcessedMessage
+from hub.outbox.publishing import run_relay
+from hub.outbox.services import enqueue
+from tests.conftest import BROKER_URL, unavailable
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.timeout(60)]
+ROOT = Path(__file__).resolve().parents[3]
+HUB = str(Path(sys.executable).with_name("hub"))
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def vhost_url() -> Iterator[str]:
+    """A vhost of this test's own on the real RabbitMQ, deleted afterwards."""
+    name = f"hubtest-{uuid.uuid4().hex[:10]}"
+    try:
+        with Connection(BROKER_URL, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+        _rabbitmqctl("add_vhost", name)
+        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
+        unavailable("RabbitMQ", exc)
+    yield urlsplit(BROKER_URL)._replace(path=f"/{name}").geturl()
+    _rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture
+def app_config(vhost_url: str) -> dict[str, Any]:
+    return {"broker_url": vhost_url, "task_delivery_limit": 2}
+
+
+class Worker:
+    """``hub worker`` as a subprocess in its own process group (so kill -9 takes the
+    pool processes with it)."""
+
+    def __init__(self, app: Any, markers: Path, log: Path) -> None:
+        settings = app.config["HUB_SETTINGS"]
+        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
+                    "HUB_DATABASE_URL": settings.database_url,
+                    "HUB_BROKER_URL": settings.broker_url,
+                    "HUB_SECRET_KEY": settings.secret_key, "HUB_PII_KEY": settings.pii_key,
+                    "HUB_INSTANCE_PATH": settings.instance_path,
+                    "HUB_CENTERS_CONFIG": settings.centers_config,
+                    "HUB_TASK_DELIVERY_LIMIT": str(settings.task_delivery_limit),
+                    "HUB_TEST_MARKERS": str(markers), "HUB_LOG_LEVEL": "WARNING"}
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [HUB, "worker", "--queues", "default", "--concurrency", "2", "--loglevel",
+             "WARNING", "--include", "tests.integration.outbox.consumers",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            env=self.env, cwd=ROOT, start_new_session=True,
+            stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+
+
+@pytest.fixture
+def worker(app, tmp_path: Path) -> Iterator[Worker]:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    started = Worker(app, markers, tmp_path / "worker.log")
+    yield started
+    started.stop()
+
+
+def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def count(app, model) -> int:  # type: ignore[no-untyped-def]
+    with db.get_database(app).session_scope() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def queue_depth(app, queue: str) -> int:  # type: ignore[no-untyped-def]
+    """Messages ready or unacknowledged in ``queue``."""
+    from hub.celery import quorum_queue
+
+    settings = app.config["HUB_SETTINGS"]
+    with Connection(settings.broker_url) as connection:
+        declared = quorum_queue(queue, settings)(connection.default_channel)
+        _, messages, _ = declared.queue_declare(passive=True)
+        return messages
+
+
+def test_sigkill_while_holding_a_message_then_every_message_is_handled_once(
+        app, session, worker, vhost_url):
+    messages = 6
+    for n in range(messages):
+        enqueue(session, "tests.slow_effect", {"seconds": 1.0}, dedupe_key=f"slow:{n}")
+    session.commit()  # the kick queues a relay task; the relay below publishes them now
+    report = run_relay(app)
+    assert report.sent == messages
+    assert {m.status for m in session.scalars(select(OutboxMessage)
+                                              .where(OutboxMessage.topic == "tests.slow_effect"))
+            } == {"sent"}
+
+    markers = Path(worker.env["HUB_TEST_MARKERS"])
+    worker.start()
+    wait_for(lambda: any(markers.iterdir()), 30, "the worker to start on a message")
+    time.sleep(0.3)  # it is inside the slow consumer, its transaction open
+    worker.kill()
+    in_flight = {p.name.split(".")[0] for p in markers.iterdir()}
+    done_before_restart = count(app, ProcessedMessage)
+    assert done_before_restart < messages
+
+    worker.start()
+    wait_for(lambda: count(app, ProcessedMessage) >= messages, 40, "every message handled")
+    time.sleep(1.0)  # anything delivered twice would show up now
+    assert count(app, ProcessedMessage) == messages
+    assert count(app, Notification) == messages  # each effect exactly once
+    ids = {str(m.id) for m in session.scalars(select(OutboxMessage))}
+    handled = set(session.scalars(select(ProcessedMessage.message_id)))
+    assert handled == ids
+    # The message killed in flight was delivered again and handled by the new worker.
+    starts: dict[str, int] = {}
+    for path in markers.iterdir():
+        starts[path.name.split(".")[0]] = starts.get(path.name.split(".")[0], 0) + 1
+    assert any(starts[m] >= 2 for m in in_flight), starts
+    worker.stop()
+    assert queue_depth(app, "default") == 0  # every delivery acknowledged
+
+
+def test_a_message_that_keeps_killing_its_worker_ends_as_a_failed_row(
+        app, session, worker, vhost_url):
+    poison = enqueue(session, "tests.poison", {}, dedupe_key="poison:1")
+    fine = enqueue(session, "tests.slow_effect", {"seconds": 0}, dedupe_key="fine:1")
+    session.commit()
+    assert run_relay(app).sent == 2
+    markers = Path(worker.env["HUB_TEST_MARKERS"])
+    worker.start()
+    wait_for(lambda: count(app, ProcessedMessage) == 1, 30, "the healthy message")
+    # Delivered once, redelivered up to the limit (2), then dead-lettered by RabbitMQ.
+    wait_for(lambda: len([p for p in markers.iterdir() if p.name.startswith(str(poison.id))])
+             >= 3, 30, "the poison message to reach its delivery limit")
+    reconcile = app.extensions["celery"].tasks["outbox.reconcile"]
+
+    def reconciled() -> bool:
+        with app.app_context():
+            reconcile.run()
+        with db.get_database(app).session_scope() as s:
+            return s.get(OutboxMessage, poison.id).status == "failed"
+
+    wait_for(reconciled, 20, "the dead-lettered message to be marked failed")
+    with db.get_database(app).session_scope() as s:
+        row = s.get(OutboxMessage, poison.id)
+        assert "delivery limit" in row.last_error
+        assert s.get(OutboxMessage, fine.id).status == "sent"
+    starts = [p for p in markers.iterdir() if p.name.startswith(str(poison.id))]
+    assert len(starts) == 3  # no endless loop
