@@ -62,13 +62,6 @@ def serve(host: str, port: int) -> tuple[str, int]:
     return server.server_address[0], server.server_address[1]
 
 
-def stop() -> None:
-    server = _server.pop("server", None)
-    if server is not None:
-        server.shutdown()
-        server.server_close()
-
-
 # -- Celery signal handlers -----------------------------------------------------------------
 
 
