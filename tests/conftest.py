@@ -7,6 +7,7 @@ from a loud skip into a failure.
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import os
 import shutil
@@ -152,11 +153,7 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
 
     application = build_app(database_url, tmp_path / "instance", **app_config)
     application.extensions["hub.clock"] = frozen_clock
-    # The test's requests run inside the app context pushed below, so they share its `g`:
-    # close each request's session when the request ends, as a server's per-request app
-    # context does (else a GET's open transaction, and on SQLite its write lock, and its
-    # identity map of rows would carry over into the next request and the test's own reads).
-    application.teardown_request(hub_db._close_session)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         with hub_db.get_database(application).session_scope() as session:
             load_centers(session, CENTERS_FILE, Principal.system("test"))
@@ -164,6 +161,18 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any],
             seed_official_years(session, Principal.system("test"))
         yield application
     hub_db.get_database(application).dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request in its own application context, as a server gives it.
+
+    The test itself runs inside the app context the ``app`` fixture pushes (for the
+    frozen clock and direct service calls); without this, Flask would reuse that context
+    for every request, sharing ``g`` and its database session from one request to the next.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
 
 
 def autocommit_session(app: Flask) -> sa.orm.Session:
