@@ -106,7 +106,9 @@ def _claim_batch(session: Session, limit: int) -> list[OutboxMessage]:
 
 
 def relay(session: Session, publish: Publisher, *, limit: int = 200) -> RelayReport:
-    """Publish the due messages: claim a batch (committed), publish each, mark it sent.
+    """Publish the due messages: claim a batch (committed), publish each, mark the
+    published ones sent (one UPDATE per batch: a crash before it only means they are
+    published again once their lease runs out, which consumers dedupe anyway).
 
     No database lock is held while publishing, so a consumer running inline (the
     embedded default) can write freely.
@@ -114,16 +116,19 @@ def relay(session: Session, publish: Publisher, *, limit: int = 200) -> RelayRep
     report = RelayReport()
     rows = _claim_batch(session, limit)
     report.claimed = len(rows)
+    sent: list[uuid.UUID] = []
     for row in rows:
         try:
             publish(row)
         except Exception as exc:  # the broker or an inline consumer failed: retry later
             _publish_failed(session, row, exc, report)
             continue
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+        sent.append(row.id)
+    if sent:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(sent))
                         .values(status=SENT, sent_at=clock.now(), last_error=None))
         session.commit()
-        report.sent += 1
+        report.sent = len(sent)
     return report
 
 
