@@ -145,10 +145,10 @@ _CELERY_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,
                        "help_option_names": ["-h", "--help"]}
 
 
-def _celery_app():  # type: ignore[no-untyped-def]
+def _celery_app(*, need_broker: bool = True):  # type: ignore[no-untyped-def]
     """The Flask app and its Celery app (a worker needs a broker)."""
     app = make_app()
-    if app.config["HUB_SETTINGS"].eager_celery:
+    if need_broker and app.config["HUB_SETTINGS"].eager_celery:
         raise click.ClickException(
             "HUB_BROKER_URL is not set: without a broker the hub runs its tasks in-process "
             "and needs no worker. Set HUB_BROKER_URL (e.g. amqp://user:pass@host:5672//).")
@@ -181,8 +181,9 @@ def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: s
               help="Where beat keeps its last run times (default: the instance folder).")
 @click.pass_context
 def beat(ctx: click.Context, loglevel: str, schedule_file: str | None) -> None:
-    """Run Celery beat: the schedule of hub/schedule.py, Asia/Shanghai times."""
-    app, celery_app = _celery_app()
+    """Run Celery beat: the schedule of hub/schedule.py, Asia/Shanghai times. Without a
+    broker (the embedded default) it runs the scheduled tasks itself, in-process."""
+    app, celery_app = _celery_app(need_broker=False)
     settings = app.config["HUB_SETTINGS"]
     path = schedule_file or str(Path(settings.instance_path or "instance") / "celerybeat-schedule")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
