@@ -14,13 +14,9 @@ import math
 
 from lunardate import LunarDate
 
+from hub.clock import SHANGHAI
+
 END_OF_DAY = dt.time(23, 59, 59)
-
-
-def _shanghai() -> dt.tzinfo:
-    from hub.clock import SHANGHAI
-
-    return SHANGHAI
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +61,12 @@ class WorkingCalendar:
 
 def end_of_day(day: dt.date) -> dt.datetime:
     """23:59:59 Asia/Shanghai of ``day``, as UTC."""
-    return dt.datetime.combine(day, END_OF_DAY, tzinfo=_shanghai()).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, END_OF_DAY, tzinfo=SHANGHAI).astimezone(dt.timezone.utc)
 
 
 def local_date(moment: dt.datetime) -> dt.date:
     """The Asia/Shanghai calendar date of an instant."""
-    return moment.astimezone(_shanghai()).date()
+    return moment.astimezone(SHANGHAI).date()
 
 
 def deadline(cal: WorkingCalendar, accepted_at: dt.datetime, days: int) -> tuple[dt.datetime, bool]:

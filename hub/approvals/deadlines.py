@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from hub import audit, clock
 from hub.approvals import mapping, routing
-from hub.approvals.calendar import end_of_day
+from hub.approvals.calendar import WorkingCalendar, end_of_day
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.models import Application, ApprovalTask, DeadlineWarning
 from hub.approvals.services import apply_transition, load_application
@@ -31,14 +32,14 @@ class ScanReport:
     red: int = 0
 
 
-def _not_warned(application_id: object, task_id: object, level: str) -> object:
+def _not_warned(application_id: Any, task_id: Any, level: str) -> Any:
     task_match = (DeadlineWarning.task_id.is_(None) if task_id is None
                   else DeadlineWarning.task_id == task_id)
     return ~exists().where(DeadlineWarning.application_id == application_id, task_match,
                            DeadlineWarning.level == level)
 
 
-def _case_candidates(now: dt.datetime, level: str, limit: int) -> object:
+def _case_candidates(now: dt.datetime, level: str, limit: int) -> Select[Any]:
     threshold = Application.due_at < now if level == "red" else Application.yellow_at <= now
     return (select(Application.id, Application.center_code, Application.due_at)
             .where(Application.status == routing.IN_REVIEW, Application.deleted_at.is_(None),
@@ -46,7 +47,7 @@ def _case_candidates(now: dt.datetime, level: str, limit: int) -> object:
             .order_by(Application.due_at).limit(limit))
 
 
-def _task_candidates(now: dt.datetime, level: str, limit: int) -> object:
+def _task_candidates(now: dt.datetime, level: str, limit: int) -> Select[Any]:
     threshold = ApprovalTask.due_at < now if level == "red" else ApprovalTask.yellow_at <= now
     # A task whose case waits for a supplement has its clock stopped: no card.
     return (select(ApprovalTask.application_id, Application.center_code, ApprovalTask.due_at,
@@ -128,11 +129,12 @@ def recompute_deadlines(session: Session, year: int, *, batch: int = 200) -> int
         last = ids[-1]
 
 
-def _recompute_one(session: Session, application_id: uuid.UUID, cal: object, year: int) -> int:
+def _recompute_one(session: Session, application_id: uuid.UUID, cal: WorkingCalendar,
+                   year: int) -> int:
     app = load_application(session, application_id, lock=True)
     if app.status not in routing.OPEN_STATUSES:
         return 0
-    transition = routing.recompute(mapping.case_plain(app), cal=cal)  # type: ignore[arg-type]
+    transition = routing.recompute(mapping.case_plain(app), cal=cal)
     if transition.after.deadline == transition.before.deadline and not transition.changed:
         return 0
     before = {"due_at": app.due_at, "due_at_provisional": app.due_at_provisional,
