@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -139,6 +140,83 @@ def serve(host: str, port: int) -> None:
     app = make_app()
     click.echo(f"serving on http://{host}:{port}/  (API /api/v1, OpenAPI /openapi.json)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@main.command()
+@click.option("--instance", "folder", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The demo's own folder, rebuilt on every run "
+              "[default: $HUB_INSTANCE_PATH/demo, else instance/demo].")
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same week.")
+@click.option("--cases", default=400, show_default=True, type=click.IntRange(16, 20_000),
+              help="Cases submitted at the 16 centers' windows during the week.")
+@click.option("--week", type=click.DateTime(["%Y-%m-%d"]), default="2026-11-30",
+              show_default=True, help="A day of the week to simulate.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Where to serve, on 127.0.0.1 (0: any free port).")
+@click.option("--no-serve", is_flag=True, help="Prepare, print the figures and exit.")
+def demo(folder: Path | None, seed: int, cases: int, week: Any, port: int,
+         no_serve: bool) -> None:
+    """The whole platform on the embedded default: a fresh database, the 16 centers, a
+    nightly sync from the sample center systems, a simulated working week, then the
+    pages, the API and /metrics on 127.0.0.1 (nothing to install but Python)."""
+    from hub.demo import prepare as demo_prepare
+    from hub.demo import report, serving
+    from hub.demo.driver import DemoError
+    from hub.seed import DEMO_PASSWORD
+
+    options = demo_prepare.Options(instance=folder or demo_prepare.default_instance(),
+                                   seed=seed, cases=cases, week=week.date())
+    click.echo(f"hub demo：演示目录 {options.instance.resolve()}（每次运行都会重建其中的数据库）")
+    progress = _BarProgress()
+    try:
+        if not no_serve:
+            serving.check_port(port)
+        prepared = demo_prepare.prepare(options, progress)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        progress.close()
+    for line in report.summary_lines(
+            seconds=prepared.seconds, seed=seed, start=prepared.plan.start,
+            end=prepared.plan.end, done=prepared.replay.done, runs=prepared.runs,
+            figures=prepared.figures):
+        click.echo(line)
+    if no_serve:
+        prepared.close()
+        return
+    systems = {code: fake.url for code, fake in prepared.systems.servers.items()}
+
+    def ready(base_url: str) -> None:
+        for line in report.address_lines(base_url, systems, DEMO_PASSWORD, prepared.plan.end):
+            click.echo(line)
+
+    try:
+        serving.serve(prepared, port, ready)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class _BarProgress:
+    """The demo's steps as tqdm progress bars on standard error."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def stage(self, label: str, total: int) -> None:
+        from tqdm import tqdm
+
+        self.close()
+        self.bar = tqdm(total=total, desc=label, file=sys.stderr, dynamic_ncols=True,
+                        bar_format="{desc}  {percentage:3.0f}%|{bar:24}| {n_fmt}/{total_fmt} "
+                                   "[{elapsed}]")
+
+    def advance(self, units: int = 1) -> None:
+        self.bar.update(units)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 _CELERY_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True,

@@ -1,0 +1,9 @@
+"""``hub demo``: the whole platform on the embedded default, with a week of work in it.
+
+A fresh SQLite database in the demo's own instance folder, the sixteen centers with
+their demo departments, items and staff, the sample center systems served on
+127.0.0.1 and a nightly sync of every center through the real runner and adapters,
+then a working week in the hall (``plan``: pure, seeded) replayed through the real
+services with a frozen clock (``driver``). Like the CLI, this package is a composition
+root: it wires the sample systems of ``adapters`` to the hub.
+"""
