@@ -20,6 +20,7 @@ from kombu import Connection
 from sqlalchemy import func, select
 
 from hub import db
+from hub.approvals.forms import with_check_character
 from hub.approvals.models import Notification
 from hub.outbox.models import OutboxMessage, ProcessedMessage
 from hub.outbox.publishing import run_relay
@@ -130,16 +131,23 @@ def queue_depth(app, queue: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_sigkill_while_holding_a_message_then_every_message_is_handled_once(
-        app, session, worker, vhost_url):
-    messages = 6
-    for n in range(messages):
+        app, client, people, session, worker, vhost_url):
+    # Two real submissions: their "new task" notifications go through the same worker.
+    people.service_item()
+    clerk = people.clerk()
+    for _ in range(2):
+        assert client.post("/api/v1/applications", headers=clerk.headers, json={
+            "service_item": "open-restaurant", "center": "binhe",
+            "applicant": {"name": "张三丰", "id_number": with_check_character("21010219900101123"),
+                          "phone": "13812345678"},
+            "form": {"shop_name": "老边饺子馆"}}).status_code == 201
+    slow = 6
+    for n in range(slow):
         enqueue(session, "tests.slow_effect", {"seconds": 1.0}, dedupe_key=f"slow:{n}")
-    session.commit()  # the kick queues a relay task; the relay below publishes them now
-    report = run_relay(app)
-    assert report.sent == messages
-    assert {m.status for m in session.scalars(select(OutboxMessage)
-                                              .where(OutboxMessage.topic == "tests.slow_effect"))
-            } == {"sent"}
+    session.commit()  # each commit's kick queued a relay task; this relay publishes now
+    run_relay(app)
+    messages = slow + 2
+    assert [m.status for m in session.scalars(select(OutboxMessage))] == ["sent"] * messages
 
     markers = Path(worker.env["HUB_TEST_MARKERS"])
     worker.start()
