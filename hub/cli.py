@@ -235,7 +235,8 @@ def _celery_app(*, need_broker: bool = True):  # type: ignore[no-untyped-def]
 
 @main.command(context_settings=_CELERY_PASSTHROUGH)
 @click.option("--queues", "-Q", default="default", show_default=True,
-              help="Comma-separated queues to consume (e.g. default, or sync.binhe).")
+              help="Comma-separated queues to consume (e.g. default, or sync.binhe); "
+                   "sync.* stands for the sync queue of every center with an adapter.")
 @click.option("--concurrency", "-c", default=None, type=int, help="Worker processes.")
 @click.option("--loglevel", "-l", default="INFO", show_default=True)
 @click.pass_context
@@ -246,11 +247,30 @@ def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: s
     # Before prometheus-client is imported: a prefork pool's children then report their
     # task metrics through files the worker's metrics port adds up (HUB_WORKER_METRICS_PORT).
     prepare_environment("hub-worker-metrics-")
-    _, celery_app = _celery_app()
-    argv = ["worker", "--queues", queues, "--loglevel", loglevel, *ctx.args]
+    app, celery_app = _celery_app()
+    argv = ["worker", "--queues", _expand_queues(queues, app), "--loglevel", loglevel, *ctx.args]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
     celery_app.worker_main(argv)
+
+
+def _expand_queues(spec: str, app: Flask) -> str:
+    """``sync.*`` → ``sync.<center>`` for every center the centers file gives an adapter
+    (the queues the nightly fan-out and ``POST /api/v1/sync/{center}/runs`` use)."""
+    from hub.directory.services import read_centers_file
+    from hub.sync.tasks import queue_name
+
+    names: list[str] = []
+    for name in (q.strip() for q in spec.split(",") if q.strip()):
+        if name != "sync.*":
+            names.append(name)
+            continue
+        path = app.config["HUB_SETTINGS"].centers_config or default_centers_file()
+        try:
+            names += [queue_name(c["code"]) for c in read_centers_file(path) if c.get("adapter")]
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+    return ",".join(dict.fromkeys(names))
 
 
 @main.command(context_settings=_CELERY_PASSTHROUGH)
