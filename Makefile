@@ -16,11 +16,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# The main job on the embedded default: no servers needed.
+# The main job: `hub demo` on the embedded default (no servers needed): a fresh demo
+# database in instance/demo, the 16 centers synced from their sample systems, a working
+# week simulated through the services, then the pages, API and /metrics on 127.0.0.1:8000.
 run: install
-	$(BIN)/hub init
-	$(BIN)/hub seed --demo
-	$(BIN)/hub serve
+	$(BIN)/hub demo
 
 # Debian packages the tests drive for real: promtool, headless Chromium, a CJK font.
 system-deps:
