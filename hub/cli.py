@@ -178,7 +178,8 @@ def demo(folder: Path | None, seed: int, cases: int, week: Any, port: int,
         progress.close()
     for line in report.summary_lines(
             seconds=prepared.seconds, seed=seed, start=prepared.plan.start,
-            end=prepared.plan.end, done=prepared.replay.done, runs=prepared.runs,
+            end=prepared.plan.end, done=prepared.replay.done, cards=prepared.replay.cards,
+            runs=prepared.runs,
             figures=prepared.figures):
         click.echo(line)
     if no_serve:

@@ -27,6 +27,9 @@ threads = int(os.environ.get("HUB_WEB_THREADS", 4))
 timeout = 30  # a worker silent this long is killed and replaced
 graceful_timeout = 30  # on reload or stop: let requests in flight finish
 keepalive = 5
+# Workers' heartbeat files in memory: on a container's overlay /tmp a slow disk write can
+# make the master think a worker hung and kill it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 max_requests = 2000  # recycle workers now and then (slow leaks), staggered by the jitter
 max_requests_jitter = 200
 accesslog = "-"

@@ -19,8 +19,7 @@ ACCOUNTS = (
     ("market-chief", "市场监管首席代表：全部门待办、改派、代为决定"),
 )
 DONE_LABELS = (("submitted", "受理"), ("approve", "审批通过"), ("request_supplement", "要求补正"),
-               ("resubmitted", "补正后重新提交"), ("reject", "不予许可"), ("withdrawn", "撤回"),
-               ("scanned", "红黄牌扫描"))
+               ("resubmitted", "补正后重新提交"), ("reject", "不予许可"), ("withdrawn", "撤回"))
 
 
 def _width(text: str) -> int:
@@ -43,13 +42,15 @@ def _rate(value: float | None) -> str:
 
 
 def summary_lines(*, seconds: float, seed: int, start: dt.datetime, end: dt.datetime,
-                  done: Mapping[str, int], runs: Mapping[str, int],
+                  done: Mapping[str, int], cards: Mapping[str, int], runs: Mapping[str, int],
                   figures: Sequence[Mapping[str, Any]]) -> list[str]:
     """The week in figures: what happened, and each center's figures now (the same
     numbers as ``GET /api/v1/supervision/centers``)."""
     lines = [f"演示已就绪：准备用时 {seconds:.1f} 秒。模拟的一周 {_day(start)} 至 {_day(end)}，"
              f"种子 {seed}（--seed 相同则结果相同）。",
-             "本周：" + "，".join(f"{label} {done.get(key, 0)}" for key, label in DONE_LABELS),
+             "本周：" + "，".join(f"{label} {done.get(key, 0)}" for key, label in DONE_LABELS)
+             + f"；红黄牌扫描 {done.get('scanned', 0)} 次，亮黄牌 {cards.get('yellow', 0)}、"
+             f"红牌 {cards.get('red', 0)}（含同步来的办件）",
              "夜间同步：" + "，".join(f"{status} {n} 次" for status, n in runs.items()),
              "", _row("中心", "受理", "办结", "在办", "黄牌", "红牌", "按时办结率")]
     columns = ("received", "concluded", "in_progress", "yellow", "red")
