@@ -3,15 +3,19 @@ HUB_DATABASE_URL and HUB_BROKER_URL say), then its figures read back through the
 the hub on the same database; served, over HTTP; stopped with SIGTERM.
 
 The demo serves the sample center systems on the ports the centers file names
-(127.0.0.1:9001-9009): these tests share one xdist group, so they never overlap."""
+(127.0.0.1:9001-9009): each test holds a lock file while its demo runs, so that two
+never overlap on this machine (other xdist workers, other test sessions)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,11 +33,23 @@ from tests.conftest import CENTERS_FILE
 from tests.e2e.monitoring.exposition import samples
 from tests.integration.monitoring.servers import free_port, wait_for
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hub-demo"), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 HUB = str(Path(sys.executable).with_name("hub"))
 CENTERS = read_centers_file(CENTERS_FILE)
 SYNCING = {c["code"] for c in CENTERS if c.get("adapter")}
 READY = "按 Ctrl+C 停止"
+PORTS_LOCK = Path(tempfile.gettempdir()) / "hub-demo-sample-ports.lock"
+
+
+@contextlib.contextmanager
+def sample_ports() -> Iterator[None]:
+    """The sample systems' fixed ports, for one demo at a time on this machine."""
+    with PORTS_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def demo_env() -> dict[str, str]:
@@ -45,9 +61,10 @@ def demo_env() -> dict[str, str]:
 
 
 def run_demo(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([HUB, "demo", "--no-serve", "--instance", str(folder), *args],
-                          env=demo_env(), cwd=folder.parent, capture_output=True, text=True,
-                          timeout=240)
+    with sample_ports():
+        return subprocess.run([HUB, "demo", "--no-serve", "--instance", str(folder), *args],
+                              env=demo_env(), cwd=folder.parent, capture_output=True,
+                              text=True, timeout=240)
 
 
 class Api:
@@ -183,41 +200,42 @@ def _listening(port: int) -> bool:
 def test_served_pages_api_and_metrics_then_sigterm_stops_everything(tmp_path):
     port = free_port()
     log = tmp_path / "demo.log"
-    with log.open("w") as out:
+    with sample_ports(), log.open("w") as out:
         process = subprocess.Popen(
             [HUB, "demo", "--instance", str(tmp_path / "demo"), "--cases", "48", "--seed", "7",
              "--port", str(port)], env=demo_env(), cwd=tmp_path, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_for(lambda: READY in log.read_text(), "the demo to serve", timeout=240,
-                 process=process)
-        base = f"http://127.0.0.1:{port}"
-        printed = log.read_text()
-        assert f"{base}/api/v1" in printed and f"{base}/metrics" in printed
-        assert "supervisor" in printed and DEMO_PASSWORD in printed
+        try:
+            wait_for(lambda: READY in log.read_text(), "the demo to serve", timeout=240,
+                     process=process)
+            check_served(f"http://127.0.0.1:{port}", log.read_text())
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) == 0, log.read_text()[-2000:]
+            with pytest.raises(ProcessLookupError):
+                os.killpg(process.pid, 0)  # nothing left behind
+            assert not _listening(port) and not _listening(9001)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
 
-        login = requests.get(f"{base}/login", timeout=10)
-        assert login.status_code == 200 and "登录" in login.text
-        assert requests.get(f"{base}/readyz", timeout=10).json()["checks"] == {
-            "database": "ok", "broker": "in-process"}
-        exposition = samples(requests.get(f"{base}/metrics", timeout=30).text)
-        submitted = {dict(labels)["center"] for (name, labels) in exposition
-                     if name == "hub_applications_submitted_total"}
-        assert submitted == {c["code"] for c in CENTERS}
-        token = requests.post(f"{base}/api/v1/auth/token", timeout=10,
-                              json={"username": "supervisor", "password": DEMO_PASSWORD})
-        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        figures = requests.get(f"{base}/api/v1/supervision/centers", headers=headers,
-                               timeout=30).json()["items"]
-        assert len(figures) == 16 and all(r["received"] for r in figures)
-        assert _listening(9001)  # a sample center system, still up for manual syncs
 
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, log.read_text()[-2000:]
-        with pytest.raises(ProcessLookupError):
-            os.killpg(process.pid, 0)  # nothing left behind
-        assert not _listening(port) and not _listening(9001)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+def check_served(base: str, printed: str) -> None:
+    """The pages, the API and /metrics of the demo, over HTTP."""
+    assert f"{base}/api/v1" in printed and f"{base}/metrics" in printed
+    assert "supervisor" in printed and DEMO_PASSWORD in printed
+    login = requests.get(f"{base}/login", timeout=10)
+    assert login.status_code == 200 and "登录" in login.text
+    assert requests.get(f"{base}/readyz", timeout=10).json()["checks"] == {
+        "database": "ok", "broker": "in-process"}
+    exposition = samples(requests.get(f"{base}/metrics", timeout=30).text)
+    submitted = {dict(labels)["center"] for (name, labels) in exposition
+                 if name == "hub_applications_submitted_total"}
+    assert submitted == {c["code"] for c in CENTERS}
+    token = requests.post(f"{base}/api/v1/auth/token", timeout=10,
+                          json={"username": "supervisor", "password": DEMO_PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    figures = requests.get(f"{base}/api/v1/supervision/centers", headers=headers,
+                           timeout=30).json()["items"]
+    assert len(figures) == 16 and all(r["received"] for r in figures)
+    assert _listening(9001)  # a sample center system, still up for manual syncs
