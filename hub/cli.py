@@ -12,6 +12,7 @@ import click
 from flask import Flask
 
 from hub import db
+from hub import demo as demo_defaults
 from hub.config import ConfigurationError
 from hub.permissions import Principal
 
@@ -146,11 +147,14 @@ def serve(host: str, port: int) -> None:
 @click.option("--instance", "folder", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="The demo's own folder, rebuilt on every run "
               "[default: $HUB_INSTANCE_PATH/demo, else instance/demo].")
-@click.option("--seed", default=2026, show_default=True, help="Same seed, same week.")
-@click.option("--cases", default=400, show_default=True, type=click.IntRange(16, 20_000),
+@click.option("--seed", default=demo_defaults.DEFAULT_SEED, show_default=True,
+              help="Same seed, same week.")
+@click.option("--cases", default=demo_defaults.DEFAULT_CASES, show_default=True,
+              type=click.IntRange(16, 20_000),
               help="Cases submitted at the 16 centers' windows during the week.")
-@click.option("--week", type=click.DateTime(["%Y-%m-%d"]), default="2026-11-30",
-              show_default=True, help="A day of the week to simulate.")
+@click.option("--week", type=click.DateTime(["%Y-%m-%d"]),
+              default=demo_defaults.DEFAULT_WEEK.isoformat(), show_default=True,
+              help="A day of the week to simulate.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Where to serve, on 127.0.0.1 (0: any free port).")
 @click.option("--no-serve", is_flag=True, help="Prepare, print the figures and exit.")

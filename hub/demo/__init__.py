@@ -7,3 +7,9 @@ then a working week in the hall (``plan``: pure, seeded) replayed through the re
 services with a frozen clock (``driver``). Like the CLI, this package is a composition
 root: it wires the sample systems of ``adapters`` to the hub.
 """
+import datetime as dt
+
+# The defaults of ``hub demo`` (the CLI's options and ``prepare.Options``).
+DEFAULT_SEED = 2026
+DEFAULT_CASES = 400
+DEFAULT_WEEK = dt.date(2026, 11, 30)  # the Monday after the sample systems' exports (29 Nov)

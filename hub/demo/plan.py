@@ -239,8 +239,9 @@ def plan_week(*, seed: int, days: Sequence[dt.date], centers: Sequence[str], dis
     for case, center in enumerate(_centers_of_cases(rng, centers, district, cases)):
         item = rng.choices(items, weights)[0]
         day = rng.choices(range(len(days)), day_weights)[0]
-        minute = day * DAY_MINUTES + (rng.uniform(0, MORNING[1]) if rng.random() < 0.6
-                                      else rng.uniform(MORNING[1], DAY_MINUTES))
+        # random() < 1, so the moment stays inside the day's opening hours.
+        minute = day * DAY_MINUTES + (rng.random() * MORNING[1] if rng.random() < 0.6
+                                      else MORNING[1] + rng.random() * AFTERNOON[1])
         fate = rng.choices(list(FATES), list(FATES.values()))[0]
         fates[fate] += 1
         form = answers.answers(rng, item.form, days[0])

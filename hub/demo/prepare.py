@@ -20,16 +20,13 @@ from sqlalchemy import select
 
 from hub import db
 from hub.clock import SHANGHAI, Clock, FrozenClock
-from hub.demo import sample_systems
+from hub.demo import DEFAULT_CASES, DEFAULT_SEED, DEFAULT_WEEK, sample_systems
 from hub.demo.driver import DemoError, Replay, load_staff, replay_week
 from hub.demo.plan import ItemRouting, WeekPlan, plan_week, working_days_of_week
 from hub.permissions import Principal
 
 MARKER = ".hub-demo"
 DATABASE = "hub.sqlite3"
-DEFAULT_WEEK = dt.date(2026, 11, 30)  # the Monday after the sample systems' exports (29 Nov)
-DEFAULT_CASES = 400
-DEFAULT_SEED = 2026
 ACTOR = Principal.system("cli:demo")
 
 
@@ -207,5 +204,5 @@ def prepare(options: Options, progress: Progress | None = None) -> Prepared:
                     figures=figures, runs=runs, seconds=time.perf_counter() - started)
 
 
-__all__ = ["DEFAULT_CASES", "DEFAULT_SEED", "DEFAULT_WEEK", "Options", "Prepared", "Progress",
-           "RunningClock", "claim_folder", "default_instance", "demo_app", "prepare"]
+__all__ = ["Options", "Prepared", "Progress", "RunningClock", "claim_folder",
+           "default_instance", "demo_app", "prepare"]
