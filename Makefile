@@ -30,6 +30,13 @@ test: install system-deps
 	mkdir -p $(TEST_OUTPUT)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(TEST_OUTPUT)/junit.xml
 
+# Issue 8's proof (tests/proof/, docs/RELIABILITY.md): fault, load and attack scenarios on
+# the real services. They stop and restart PostgreSQL and RabbitMQ, so they run after
+# `make test`, one at a time; each restores what it stopped.
+proof: install system-deps
+	mkdir -p $(TEST_OUTPUT)
+	HUB_PROOF=1 $(BIN)/pytest tests/proof -p no:xdist --junitxml=$(TEST_OUTPUT)/proof.xml
+
 unit: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
 
