@@ -1,7 +1,9 @@
 """The HTTP base: one ``requests.Session`` per adapter, timeouts, retries with backoff
-on timeouts, 5xx and 429 (``Retry-After`` honoured), and a clear error on 401/403."""
+on timeouts, connections cut mid-answer, 5xx and 429 (``Retry-After`` honoured), and a
+clear error on 401/403."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -11,6 +13,7 @@ from typing import Any, ClassVar
 
 import marshmallow as ma
 import requests
+import urllib3.exceptions
 from marshmallow import validate
 
 from adapters.base import (
@@ -25,6 +28,14 @@ from adapters.base import (
 log = logging.getLogger("adapters.http")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What a retry can fix on the way: no answer in time, no connection, or a connection cut
+# part-way through the answer (urllib3's errors while the body is read).
+TRANSIENT = (requests.Timeout, requests.ConnectionError, urllib3.exceptions.ProtocolError,
+             urllib3.exceptions.ReadTimeoutError, urllib3.exceptions.DecodeError)
+
+
+class AnswerTooSlow(Exception):
+    """The answer kept coming, but not within ``total_timeout_seconds``."""
 
 
 class HTTPConfigSchema(AdapterConfigSchema):
@@ -34,6 +45,9 @@ class HTTPConfigSchema(AdapterConfigSchema):
                                  validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]*$"))
     connect_timeout_seconds = ma.fields.Float(load_default=5.0, validate=validate.Range(min=0.01))
     read_timeout_seconds = ma.fields.Float(load_default=60.0, validate=validate.Range(min=0.01))
+    # A read timeout only bounds each silence: a network that drips a byte now and then
+    # never falls silent that long, so the whole answer has a deadline of its own.
+    total_timeout_seconds = ma.fields.Float(load_default=300.0, validate=validate.Range(min=0.01))
     retries = ma.fields.Integer(load_default=5, validate=validate.Range(min=0, max=20))
     backoff_seconds = ma.fields.Float(load_default=1.0, validate=validate.Range(min=0))
     max_backoff_seconds = ma.fields.Float(load_default=60.0, validate=validate.Range(min=0))
@@ -80,8 +94,9 @@ class HTTPAdapter(BaseAdapter):
         for attempt in range(attempts):
             response = None
             try:
-                response = self.session.get(url, params=params, timeout=timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+                response = self.session.get(url, params=params, timeout=timeout, stream=True)
+                body = self._read(response)
+            except (*TRANSIENT, AnswerTooSlow) as exc:
                 problem = f"{type(exc).__name__}"
             else:
                 status = response.status_code
@@ -91,10 +106,10 @@ class HTTPAdapter(BaseAdapter):
                         f"{self.config.get('token_env') or '令牌配置'}")
                 if status not in RETRY_STATUSES:
                     if status >= 400:
-                        raise AdapterError(
-                            f"中心 {self.center} 的系统返回 HTTP {status}：{response.text[:200]}")
+                        raise AdapterError(f"中心 {self.center} 的系统返回 HTTP {status}："
+                                           f"{body[:200].decode('utf-8', 'replace')}")
                     try:
-                        return response.json()
+                        return json.loads(body)
                     except ValueError as exc:
                         raise AdapterError(
                             f"中心 {self.center} 的系统返回的不是合法 JSON") from exc
@@ -106,6 +121,23 @@ class HTTPAdapter(BaseAdapter):
                 self.sleep(delay)
         raise AdapterUnavailable(
             f"中心 {self.center} 的系统在 {attempts} 次尝试后仍不可用（{problem}）：{path}")
+
+    def _read(self, response: requests.Response) -> bytes:
+        """The whole body, within ``total_timeout_seconds`` of the request; the
+        connection is dropped when it takes longer (or breaks off)."""
+        deadline = time.monotonic() + self.config["total_timeout_seconds"]
+        chunks: list[bytes] = []
+        try:
+            while chunk := response.raw.read1(65536, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise AnswerTooSlow(f"answer unfinished after "
+                                        f"{self.config['total_timeout_seconds']} s")
+        except BaseException:
+            response.close()  # a broken or abandoned connection is not reused
+            raise
+        response.raw.release_conn()  # read to the end: back to the pool (keep-alive)
+        return b"".join(chunks)
 
 
 __all__ = ["HTTPAdapter", "HTTPConfigSchema", "AdapterError"]
