@@ -97,7 +97,8 @@ API = {
     ("GET", "/api/v1/supervision/departments"): Row(OFFICIALS),
     ("GET", "/api/v1/supervision/ranking"): Row(OFFICIALS),
     ("GET", "/api/v1/supervision/report"): Row(OFFICIALS, query="?year=2026"),
-    ("POST", "/api/v1/sync/<string:center>/runs"): Row(ADMIN, query="?stream=staff"),
+    ("POST", "/api/v1/sync/<string:center>/runs"):
+        Row(ADMIN, lambda c: {"json": {"stream": "staff"}}),
     ("GET", "/api/v1/sync/quarantine"): Row(OFFICIALS),
     ("GET", "/api/v1/sync/runs"): Row(OFFICIALS),
     ("GET", "/api/v1/tasks"): Row(frozenset({"approver", "approver@other", "chief",
