@@ -9,6 +9,7 @@ rejected`` and the run fails loudly when it does not hold.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from hub import clock
@@ -163,10 +164,46 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
 
 
+# The namespace of the sync's PostgreSQL advisory locks (the second key is the run id).
+RUN_LOCK_SPACE = 0x5_1_1C
+
+
+@contextlib.contextmanager
+def exclusive(database: Database, run_id: int) -> Iterator[bool]:
+    """Whether this process may carry out the run now. A run's message delivered twice at
+    once (delivery is at least once) must not read the center and write its batches
+    twice side by side: on PostgreSQL a session advisory lock on the run, held by a
+    connection of its own (no transaction stays open) and freed when the run ends or its
+    process dies. SQLite has one writer and runs the tasks in-process."""
+    if database.dialect != "postgresql":
+        yield True
+        return
+    with database.engine.connect() as conn:
+        key = {"space": RUN_LOCK_SPACE, "run": run_id}
+        got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:space, :run)"), key))
+        conn.commit()
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:space, :run)"), key)
+                conn.commit()
+
+
 def execute_run(database: Database, run_id: int, source: SyncSource, *,
                 progress: Progress | None = None) -> SyncRun | None:
     """Carry out a started run to its end; returns it closed (succeeded or failed).
-    A run that is not running any more (already done, taken over) is left alone."""
+    A run that is not running any more (already done, taken over), or that another
+    process is carrying out, is left alone."""
+    with exclusive(database, run_id) as mine:
+        if not mine:
+            log.warning("sync_run_skipped run=%s reason=%r", run_id, "already being carried out")
+            return None
+        return _execute_run(database, run_id, source, progress)
+
+
+def _execute_run(database: Database, run_id: int, source: SyncSource,
+                 progress: Progress | None) -> SyncRun | None:
     with database.session_scope() as session:
         run = session.get(SyncRun, run_id)
         if run is None or run.status != "running":
