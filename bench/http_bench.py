@@ -1,0 +1,413 @@
+"""Benchmark: complete applications per second over HTTP on PostgreSQL, beside
+SpiffWorkflow's in-memory instances per second in the same run; a web worker's memory.
+
+The production topology, all on this machine: gunicorn with two workers
+(``hub/gunicorn_conf.py``, gthread), PostgreSQL, RabbitMQ (a vhost of its own) and one
+``hub worker`` relaying the outbox and running the notification consumers. A client
+on 127.0.0.1 (this process, keep-alive connections, one thread per simulated window)
+runs complete applications: a clerk's submission (``Idempotency-Key``), then the four
+approvals of API.md's example item (market, then food, fire and environment), each a
+separate request whose response carries the next task's id and version. Every request
+commits its change with its audit records, rollups and outbox rows before it answers.
+
+Steps: warm-up; then closed loops at each ``--concurrency`` level for ``--seconds``
+(throughput and latency at that load); SpiffWorkflow's in-memory run of the same
+workflow between them. The web workers' resident memory is sampled all along (idle
+after start, peak under load). ``--profile`` records the workers with py-spy during
+one more loop and writes the hottest frames to ``bench/results/http_profile.txt``.
+
+Prints JSON, writes ``bench/results/http.json``.
+Run: ``.venv/bin/python bench/http_bench.py [--concurrency 2,4,8] [--seconds 15]``.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from common import (
+    BROKER_URL,
+    ROOT,
+    RESULTS,
+    CpuAccount,
+    children,
+    descendants,
+    pids_named,
+    drop_database,
+    latency_ms,
+    machine,
+    py_spy,
+    rss_kib,
+    spiff,
+    throwaway_database,
+    write_result,
+)
+
+NAME = "hub_bench_http"
+BIN = Path(sys.executable).parent
+CENTERS = ("binhe", "daxi", "wulihe", "nanta", "fengyutan", "danan", "huangcheng", "wanlian")
+DEPARTMENTS = ("market", "food", "fire", "environment")
+
+
+# -- The hub under test -------------------------------------------------------------------------
+
+
+def prepare(url: str, instance: Path) -> dict[str, Any]:
+    """Migrate, load the centers and the official calendars, the example item, a clerk
+    per center and an approver per department; their bearer tokens."""
+    from hub import db, migrate
+    from hub.app import create_app
+    from hub.approvals.calendar_services import seed_official_years
+    from hub.directory.services import load_centers
+    from hub.permissions import Principal
+    from tests.factories import People
+
+    app = create_app({"env": "test", "database_url": url, "instance_path": str(instance),
+                      "secret_key": "bench", "pii_key": "bench", "log_level": "WARNING",
+                      "centers_config": str(ROOT / "adapters" / "centers.toml")})
+    migrate.upgrade(db.get_database(app).engine)
+    with app.app_context():
+        with db.get_database(app).session_scope() as session:
+            load_centers(session, ROOT / "adapters" / "centers.toml", Principal.system("bench"))
+            seed_official_years(session, Principal.system("bench"))
+        people = People(app)
+        people.service_item()
+        cast = {"clerks": {c: people.clerk(center=c).headers for c in CENTERS},
+                "approvers": {d: people.approver(d).headers for d in DEPARTMENTS}}
+        people.close()
+    db.get_database(app).dispose()
+    return cast
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rabbit_vhost() -> tuple[str, str]:
+    vhost = f"hubbench-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+    return vhost, urlsplit(BROKER_URL)._replace(path=f"/{vhost}").geturl()
+
+
+class Servers:
+    """gunicorn (two workers) and one ``hub worker``, as the compose file runs them."""
+
+    def __init__(self, url: str, broker: str, port: int, logs: Path, workers: int) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
+        env.update({"HUB_ENV": "production", "HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker,
+                    "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench",
+                    "HUB_INSTANCE_PATH": str(logs / "instance"),
+                    "HUB_CENTERS_CONFIG": str(ROOT / "adapters" / "centers.toml"),
+                    "HUB_BIND": f"127.0.0.1:{port}", "HUB_WEB_WORKERS": str(workers)})
+        self.port = port
+        self.logs = logs
+        self.web = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--config", "python:hub.gunicorn_conf", "hub.wsgi:app"],
+            cwd=ROOT, env=env, stdout=(logs / "gunicorn.out").open("w"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        self.worker = subprocess.Popen(
+            [str(BIN / "hub"), "worker", "--queues", "default", "--concurrency", "2",
+             "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=(logs / "worker.out").open("w"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                raise SystemExit(f"gunicorn exited: {(self.logs / 'gunicorn.out').read_text()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200 and len(self.web_workers()) >= 1:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise SystemExit("gunicorn did not become ready")
+
+    def account(self) -> CpuAccount:
+        """Where the CPU goes: the web server, the Celery worker, PostgreSQL (every
+        ``postgres`` process), RabbitMQ, this client, and the rest of the machine."""
+        return CpuAccount({
+            "web": lambda: descendants(self.web.pid),
+            "celery_worker": lambda: descendants(self.worker.pid),
+            "postgresql": lambda: pids_named("postgres"),
+            "rabbitmq": lambda: pids_named("beam.smp"),
+            "client": lambda: [os.getpid()]})
+
+    def web_workers(self) -> list[int]:
+        return children(self.web.pid)
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (self.web, self.worker):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+# -- The client ---------------------------------------------------------------------------------
+
+
+class Client:
+    """One window's keep-alive connection; every request timed."""
+
+    def __init__(self, port: int, record: list[tuple[str, float, float]]) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.record = record
+
+    def post(self, kind: str, path: str, body: dict[str, Any], headers: dict[str, str],
+             expect: int) -> dict[str, Any]:
+        payload = json.dumps(body).encode()
+        started = time.perf_counter()
+        self.conn.request("POST", path, body=payload,
+                          headers={**headers, "Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        data = response.read()
+        elapsed = time.perf_counter() - started
+        if response.status != expect:
+            raise RuntimeError(f"{kind}: {response.status} {data[:300]!r}")
+        self.record.append((kind, started, elapsed))
+        return json.loads(data)
+
+
+def submission(center: str) -> dict[str, Any]:
+    from hub.approvals.forms import with_check_character
+
+    return {"service_item": "open-restaurant", "center": center,
+            "applicant": {"name": "张三丰", "id_number": with_check_character("21010219900101123"),
+                          "phone": "13812345678"}, "form": {"shop_name": "老边饺子馆"}}
+
+
+def complete_application(client: Client, cast: dict[str, Any], center: str) -> float:
+    """A submission and its four approvals; seconds from the first request to the last."""
+    started = time.perf_counter()
+    app = client.post("submit", "/api/v1/applications", submission(center),
+                      {**cast["clerks"][center], "Idempotency-Key": uuid.uuid4().hex}, 201)
+    tasks = {t["department"]: t for t in app["tasks"]}
+    for department in DEPARTMENTS:
+        task = tasks[department]
+        result = client.post("decide", f"/api/v1/tasks/{task['id']}/decision",
+                             {"decision": "approve", "version": task["version"]},
+                             cast["approvers"][department], 200)
+        tasks = {t["department"]: t for t in result["application"]["tasks"]}
+    if result["application"]["status"] != "approved":
+        raise RuntimeError(f"the application ended {result['application']['status']}")
+    return time.perf_counter() - started
+
+
+def closed_loop(port: int, cast: dict[str, Any], concurrency: int, seconds: float,
+                account: CpuAccount | None = None) -> dict[str, Any]:
+    """``concurrency`` windows each running complete applications back to back."""
+    records: list[tuple[str, float, float]] = []
+    completed: list[tuple[float, float]] = []  # (end time, seconds)
+    errors: list[str] = []
+    stop_at = time.perf_counter() + seconds
+    barrier = threading.Barrier(concurrency)
+
+    def window(n: int) -> None:
+        client = Client(port, records)
+        center = CENTERS[n % len(CENTERS)]
+        barrier.wait()
+        while time.perf_counter() < stop_at:
+            try:
+                took = complete_application(client, cast, center)
+            except Exception as exc:  # counted and reported, the loop goes on
+                errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                client = Client(port, records)
+                continue
+            completed.append((time.perf_counter(), took))
+
+    threads = [threading.Thread(target=window, args=(n,)) for n in range(concurrency)]
+    if account is not None:
+        account.start()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cpu = account.stop() if account is not None else {}
+    by_kind: dict[str, list[float]] = collections.defaultdict(list)
+    for kind, _, took in records:
+        by_kind[kind].append(took)
+    return {"concurrency": concurrency, "seconds": round(elapsed, 2),
+            "applications": len(completed),
+            "applications_per_second": round(len(completed) / elapsed, 1),
+            "requests_per_second": round(len(records) / elapsed, 1),
+            "requests": latency_ms([r[2] for r in records]),
+            "submit": latency_ms(by_kind["submit"]), "decide": latency_ms(by_kind["decide"]),
+            "application_end_to_end": latency_ms([c[1] for c in completed]),
+            "cpu_ms_per_application": {
+                name: round(used / max(1, len(completed)) * 1000, 1)
+                for name, used in cpu.items()},
+            "cpu_cores_busy": {name: round(used / elapsed, 2) for name, used in cpu.items()},
+            "errors": len(errors), "first_errors": errors[:3]}
+
+
+class MemoryWatch:
+    """Samples the web workers' resident memory every half second."""
+
+    def __init__(self, servers: Servers) -> None:
+        self.servers = servers
+        self.peak_kib = 0
+        self.samples: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            for pid in self.servers.web_workers():
+                try:
+                    now, high = rss_kib(pid)
+                except FileNotFoundError:
+                    continue
+                self.samples.append(now)
+                self.peak_kib = max(self.peak_kib, high)
+
+    def __enter__(self) -> "MemoryWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def profile(servers: Servers, port: int, cast: dict[str, Any], concurrency: int,
+            seconds: float, out: Path) -> dict[str, Any] | None:
+    """py-spy on both web workers during one more loop; the hottest frames (own time and
+    cumulative) written to ``out``."""
+    tool = py_spy()
+    if tool is None:
+        return None
+    raw = [out.with_suffix(f".{pid}.raw") for pid in servers.web_workers()]
+    spies = [subprocess.Popen([str(tool), "record", "--pid", str(pid), "--duration",
+                               str(int(seconds)), "--rate", "200", "--format", "raw", "--gil",
+                               "--nonblocking", "--output", str(path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for pid, path in zip(servers.web_workers(), raw)]
+    time.sleep(1)
+    loop = closed_loop(port, cast, concurrency, seconds - 2)
+    for spy in spies:
+        spy.wait(timeout=120)
+    own: collections.Counter[str] = collections.Counter()
+    total: collections.Counter[str] = collections.Counter()
+    samples = 0
+    for path in raw:
+        if not path.exists():
+            continue
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = stack.split(";")
+            n = int(count)
+            samples += n
+            own[frames[-1]] += n
+            for frame in set(frames):
+                total[frame] += n
+        path.unlink()
+    lines = [f"py-spy --gil (frames holding the GIL: CPU in Python), {len(raw)} web workers, "
+             f"{samples} samples at 200 Hz, "
+             f"{loop['applications_per_second']} applications/s during the recording", "",
+             "own time (top 40):"]
+    lines += [f"{n / samples * 100:6.1f} %  {frame}" for frame, n in own.most_common(40)]
+    lines += ["", "cumulative (top 80):"]
+    lines += [f"{n / samples * 100:6.1f} %  {frame}" for frame, n in total.most_common(80)]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return {"samples": samples, "file": str(out.relative_to(ROOT)), "loop": loop}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", default="2,4,8")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--spiff-instances", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.concurrency.split(",")]
+    url = throwaway_database(NAME)
+    vhost, broker = rabbit_vhost()
+    servers = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="hub-http-bench-") as scratch:
+            folder = Path(scratch)
+            cast = prepare(url, folder / "prepare")
+            info = machine(url)
+            port = free_port()
+            servers = Servers(url, broker, port, folder, args.web_workers)
+            servers.wait_ready()
+            time.sleep(1)  # both workers booted
+            idle = {pid: rss_kib(pid)[0] for pid in servers.web_workers()}
+            with MemoryWatch(servers) as memory:
+                closed_loop(port, cast, 2, 3)  # warm-up: connections, caches, JIT-free paths
+                warm = {pid: rss_kib(pid)[0] for pid in servers.web_workers()}
+                loops = [closed_loop(port, cast, levels[0], args.seconds, servers.account())]
+                theirs = spiff("--instances", str(args.spiff_instances), "--only", "memory")
+                for level in levels[1:]:
+                    loops.append(closed_loop(port, cast, level, args.seconds,
+                                             servers.account()))
+                profiled = profile(servers, port, cast, max(levels), args.seconds,
+                                   RESULTS / "http_profile.txt") if args.profile else None
+            spiff_rate = theirs["memory"]["instances_per_second"]
+            within = [loop for loop in loops if loop["requests"]["p99_ms"] < 100]
+            best = max(within or loops, key=lambda loop: loop["applications_per_second"])
+            idle_mib = max(idle.values()) / 1024
+            result = {
+                "benchmark": "complete applications over HTTP on PostgreSQL (gunicorn, "
+                             f"{args.web_workers} workers) vs SpiffWorkflow in memory",
+                "machine": info, "load_average_after": machine()["load_average"],
+                "topology": {"web_workers": args.web_workers, "threads_per_worker": 4,
+                             "celery_worker_processes": 2, "broker": "RabbitMQ (own vhost)"},
+                "spiff_in_memory": theirs["memory"], "loops": loops,
+                "best_within_p99_100ms": {
+                    "concurrency": best["concurrency"],
+                    "applications_per_second": best["applications_per_second"],
+                    "p99_ms": best["requests"]["p99_ms"]},
+                "ratio_ours_over_spiff_in_memory": round(
+                    best["applications_per_second"] / spiff_rate, 3),
+                "memory": {
+                    "web_worker_idle_mib": round(idle_mib, 1),
+                    "web_worker_after_warmup_mib": round(max(warm.values()) / 1024, 1),
+                    "web_worker_peak_under_load_mib": round(memory.peak_kib / 1024, 1),
+                    "peak_over_idle": round(memory.peak_kib / 1024 / idle_mib, 2)},
+                "profile": profiled,
+            }
+            result["targets_met"] = {
+                "at_least_spiff_rate": best["applications_per_second"] >= spiff_rate,
+                "p99_under_100ms_at_that_rate": best["requests"]["p99_ms"] < 100
+                and best["applications_per_second"] >= spiff_rate}
+            servers.stop()
+            servers = None
+            write_result("http", result)
+    finally:
+        if servers is not None:
+            servers.stop()
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
+        drop_database(NAME)
+
+
+if __name__ == "__main__":
+    main()
