@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -182,6 +182,14 @@ def _unexpected(error: Exception) -> Response:
         isinstance(error, DBAPIError) and error.connection_invalidated
     ):
         return _database_unavailable(error)
+    if isinstance(error, DataError):
+        # Input the database cannot hold (a NUL character, a number out of range) that
+        # got past the schemas: the client's to correct; the transaction rolled back.
+        log.warning("data_refused path=%s error=%s", request.path, str(error.orig)[:200])
+        return problem(400, _TITLES[400], "请求中含有无法保存的内容（如空字符或超出范围的数值）")
+    if isinstance(error, RecursionError) and request.is_json:
+        # The JSON decoder gives up on deep nesting with RecursionError, not ValueError.
+        return problem(400, _TITLES[400], "请求体不是合法的 JSON（嵌套过深）")
     log.exception("unhandled_error path=%s request_id=%s", request.path, g.get("request_id"))
     return problem(500, "服务器内部错误", "服务器处理请求时出错，已记录，请联系管理员")
 
