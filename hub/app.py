@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub import db, errors, logs, privacy
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_auth_and_api(app)
     _init_sync(app)
     _init_celery(app)
+    app.before_request(_refuse_streamed_bodies_over_the_limit)
     app.after_request(_security_headers)
     return app
 
@@ -77,6 +78,18 @@ def _init_celery(app: Flask) -> None:
     from hub.celery import celery_init_app
 
     celery_init_app(app)
+
+
+def _refuse_streamed_bodies_over_the_limit() -> None:
+    """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by werkzeug without
+    a word, so what was read would be judged as if whole: read it here, and 413 when it
+    reaches the limit."""
+    limit = request.max_content_length
+    if limit is None or request.content_length is not None or \
+            not request.environ.get("wsgi.input_terminated"):
+        return
+    if len(request.get_data(cache=True)) >= limit:
+        request.stream.read(1)  # past the limit: werkzeug raises 413 here
 
 
 def _security_headers(response: Response) -> Response:
