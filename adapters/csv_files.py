@@ -53,7 +53,15 @@ class CsvFilesAdapter(BaseAdapter):
     def __init__(self, center: str, config: Mapping[str, Any], **kwargs: Any) -> None:
         super().__init__(center, config, **kwargs)
         folder = Path(self.config["path"])
-        self.folder = folder if folder.is_absolute() else self.base_dir / folder
+        if folder.is_absolute():
+            self.folder = folder
+        else:
+            # Relative to the centers file, and inside its folder: ``../..`` leads nowhere.
+            root = self.base_dir.resolve()
+            self.folder = (root / folder).resolve()
+            if not self.folder.is_relative_to(root):
+                raise AdapterConfigError(
+                    f"中心 {center} 的数据交换目录 {self.config['path']!r} 超出了中心配置文件所在目录")
         # utf-8-sig reads UTF-8 with or without the BOM; for GB18030 the BOM decodes
         # to U+FEFF, which is stripped from the header below.
         encoding = codecs.lookup(self.config["encoding"]).name
@@ -63,10 +71,16 @@ class CsvFilesAdapter(BaseAdapter):
         """The stream's files, oldest first (by the date in the name, then the name)."""
         if not self.folder.is_dir():
             raise AdapterConfigError(f"中心 {self.center} 的数据交换目录不存在：{self.folder}")
+        root = self.folder.resolve()
         found = []
         for path in self.folder.iterdir():
             match = _FILE.match(path.name)
             if match and match["stream"] == stream and path.is_file():
+                # The center writes this folder: a link out of it (to the hub's own
+                # secrets, say) is refused, never read.
+                if not path.resolve().is_relative_to(root):
+                    raise AdapterError(
+                        f"中心 {self.center} 的数据交换目录中的 {path.name} 指向目录之外，已拒绝读取")
                 found.append((match["day"], path.name, path))
         return [path for _day, _name, path in sorted(found)]
 
