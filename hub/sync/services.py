@@ -16,7 +16,7 @@ from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.permissions import Principal, Scope, require
 from hub.sync.models import STREAMS, QuarantinedRecord, SyncCursor, SyncRun
-from hub.sync.source import SourceFactory, SyncSource
+from hub.sync.source import SourceError, SourceFactory, SyncSource
 
 log = logging.getLogger("hub.sync")
 
@@ -44,7 +44,10 @@ def open_source(center: Center) -> SyncSource:
     if not center.adapter:
         raise Conflict(f"中心 {center.code} 未配置适配器，无法同步")
     factory: SourceFactory = current_app.extensions[SOURCE_FACTORY]
-    return factory(center.code, center.adapter)
+    try:
+        return factory(center.code, center.adapter)
+    except SourceError as exc:  # a stanza that cannot work (a token variable unset, …)
+        raise Conflict(f"中心 {center.code} 的适配器配置有误，无法同步：{exc}") from exc
 
 
 def streams_of(center: Center, requested: str | None = None) -> list[str]:
