@@ -60,7 +60,8 @@ def postgres_url() -> Iterator[str]:
         admin = admin.set(drivername="postgresql+psycopg")
     name = f"hub_test_{RUN_ID}_{_worker()}"
     try:
-        admin_engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT",
+        # pre_ping: the proof restarts PostgreSQL under the session (tests/proof/).
+        admin_engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT", pool_pre_ping=True,
                                         connect_args={"connect_timeout": 3})
         with admin_engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
