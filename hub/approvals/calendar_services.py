@@ -28,6 +28,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 _cache: dict[str, tuple[tuple[Any, ...], WorkingCalendar]] = {}
 _cache_lock = threading.Lock()
+_generation = 0  # bumped by invalidate_cache
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
@@ -38,8 +39,23 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
     return tuple(row)
 
 
+_IN_TRANSACTION = "hub.calendar"
+
+
 def load_calendar(session: Session) -> WorkingCalendar:
-    """The working calendar from the database (cached; rebuilt when a year is published)."""
+    """The working calendar from the database (cached; rebuilt when a year is published).
+    Checked once per transaction: a decision asks for it three times."""
+    transaction = session.get_transaction()
+    remembered = session.info.get(_IN_TRANSACTION)
+    if (transaction is not None and remembered is not None and remembered[0] is transaction
+            and remembered[1] == _generation):
+        return remembered[2]
+    calendar = _load_calendar(session)
+    session.info[_IN_TRANSACTION] = (session.get_transaction(), _generation, calendar)
+    return calendar
+
+
+def _load_calendar(session: Session) -> WorkingCalendar:
     key = str(session.get_bind().engine.url)
     fingerprint = _fingerprint(session)
     with _cache_lock:
@@ -58,8 +74,10 @@ def load_calendar(session: Session) -> WorkingCalendar:
 
 
 def invalidate_cache() -> None:
+    global _generation
     with _cache_lock:
         _cache.clear()
+        _generation += 1  # what a transaction remembered is stale too
 
 
 @dataclasses.dataclass(frozen=True)
