@@ -59,7 +59,30 @@ def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
     }
 
 
+_LOCKED_HEADS = "hub.audit.locked_heads"
+
+
 def _lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
+    """The chain's head, locked until the transaction ends. Locked once per transaction:
+    a second record of the same change (a decision writes two or three) reuses it."""
+    transaction = session.get_transaction()
+    locked = session.info.get(_LOCKED_HEADS)
+    if transaction is not None and locked is not None and locked[0] is transaction:
+        head = locked[1].get(chain)
+        if head is not None and head in session:
+            return head
+    head = _select_and_lock_head(session, chain, now)
+    if session.in_nested_transaction():
+        return head  # a savepoint rolled back would release the lock: take it each time
+    locked = session.info.get(_LOCKED_HEADS)
+    transaction = session.get_transaction()
+    if locked is None or locked[0] is not transaction:
+        locked = session.info[_LOCKED_HEADS] = (transaction, {})
+    locked[1][chain] = head
+    return head
+
+
+def _select_and_lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
     stmt = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
     head = session.scalars(stmt).one_or_none()
     if head is None:
