@@ -41,13 +41,18 @@ def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe
     ``payload`` must be JSON and must not hold personal data (ids, not ID numbers).
     """
     now = clock.now()
-    session.execute(
+    # RETURNING hands back the new row in the same round trip; only a key already
+    # enqueued (nothing returned) needs the look-up.
+    written = session.scalars(
         upsert(session, OutboxMessage)
         .values(id=uuid.uuid4(), topic=task_name, payload=payload, dedupe_key=dedupe_key,
                 status=PENDING, attempts=0, created_at=now, available_at=available_at or now)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+        .returning(OutboxMessage)
+    ).one_or_none()
     session.info[_DIRTY] = True
+    if written is not None:
+        return written
     return session.scalars(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
     ).one()
