@@ -7,8 +7,10 @@ transaction with the Asia/Shanghai days the batch touched (both the old and the 
 the caller's commit makes the change and its count visible together.
 
 Increments are ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: atomic on
-PostgreSQL and SQLite, and the row lock they take is per center (or department)
-per day — the same grain the audit chain already serialises on.
+PostgreSQL and SQLite. They are gathered in the session and written when it commits,
+after everything else and in one fixed order (table, then key): a department's row is
+shared by every center, and a submission and a decision taking the same rows (and the
+center's audit chain head) in different orders deadlocked under load.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import clock
@@ -66,12 +68,39 @@ def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
     )
 
 
+_PENDING = "hub.rollups.pending"
+
+
 def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
                amounts: Mapping[str, int | float]) -> None:
-    """Add ``amounts`` to the row ``keys`` of ``model``, creating it at zero if missing."""
-    stmt = _increment_statement(session.get_bind().dialect.name, model, tuple(keys),
-                                tuple(amounts))
-    session.execute(stmt, {**keys, **amounts})
+    """Add ``amounts`` to the row ``keys`` of ``model`` (created at zero if missing) when
+    the session commits."""
+    pending = session.info.setdefault(_PENDING, {})
+    slot = pending.setdefault((model.__tablename__, tuple(keys.items())), (model, {}))[1]
+    for name, value in amounts.items():
+        slot[name] = slot.get(name, 0) + value
+
+
+def _write_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    dialect = session.get_bind().dialect.name
+    for (_table, key_items), (model, amounts) in sorted(pending.items(), key=lambda kv: kv[0]):
+        keys = dict(key_items)
+        stmt = _increment_statement(dialect, model, tuple(keys), tuple(amounts))
+        session.execute(stmt, {**keys, **amounts})
+
+
+def _drop_pending(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # rolled back or closed: the counts go with it
+        session.info.pop(_PENDING, None)
+
+
+# Every session of the hub, whoever made it: the counts commit with the change they count.
+if not event.contains(Session, "before_commit", _write_pending):
+    event.listen(Session, "before_commit", _write_pending)
+    event.listen(Session, "after_transaction_end", _drop_pending)
 
 
 # -- Applications -------------------------------------------------------------------------
