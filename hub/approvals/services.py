@@ -45,12 +45,10 @@ def load_application(session: Session, application_id: uuid.UUID, *,
                                      Application.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
+    # populate_existing reaches the tasks' selectin load too: they are re-read as well.
     app = session.scalars(stmt.options(selectinload(Application.tasks))).one_or_none()
     if app is None:
         raise NotFound("办件不存在")
-    if lock:
-        session.scalars(select(ApprovalTask).where(ApprovalTask.application_id == app.id)
-                        .execution_options(populate_existing=True)).all()
     return app
 
 
