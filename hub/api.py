@@ -8,7 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from hub.errors import http_exception_problem
+from hub.errors import PROBLEM_MIMETYPE, http_exception_problem
 
 
 class ProblemSchema(ma.Schema):
@@ -27,6 +27,15 @@ class HubApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return http_exception_problem(error)
+
+    def _register_responses(self) -> None:
+        # The error responses flask-smorest documents (each status, DEFAULT_ERROR) are
+        # served as application/problem+json by hub.errors: document them so.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MIMETYPE
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # the class's application/json again
 
 
 def init_app(app: Flask, blueprints: list[Any]) -> HubApi:
