@@ -9,6 +9,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 BOM = "\ufeff"
@@ -91,4 +92,8 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[Column], Iterable[Mapping[str, 
 def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, str):
+        # Control characters (a name synced from a center's system, say) are not allowed
+        # in a worksheet: openpyxl refuses the whole file.
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
