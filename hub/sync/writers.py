@@ -122,11 +122,8 @@ def write_applications(session: Session, center: str, actor: Principal,
                 f"目录中没有办事事项 {record['service_item']}"]}))
     if not known:
         return result, set()
-    existing = {row.external_id: row for row in session.execute(
-        select(Application.external_id, Application.id, *[getattr(Application, c) for c in
-                                                           _COMPARED], Application.deleted_at)
-        .where(Application.center_code == center,
-               _among(session, Application.external_id, [r["external_id"] for r in known])))}
+    existing = {row.external_id: row for row in
+                _existing(session, center, [r["external_id"] for r in known])}
     cipher = privacy.cipher()
     deadlines = _Deadlines(session)
     now = clock.now()
@@ -183,15 +180,25 @@ def write_applications(session: Session, center: str, actor: Principal,
     return result, days
 
 
-def _among(session: Session, column: Any, keys: list[str]) -> Any:
-    """``column IN keys``; on PostgreSQL one array parameter (``= ANY``) instead of a
-    thousand bound values to render and send."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import String, any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
+_PRESELECTED = ("external_id", "id", *_COMPARED, "deleted_at")
+# One probe of the (center_code, external_id) unique index per key, whatever the planner
+# believes about the table. ``external_id = ANY(:keys)`` let it pick the center's index
+# and filter every row of the center when the statistics were stale (a first load: the
+# table analysed empty), which made each batch cost as much as the rows before it.
+_PRESELECT_PG = text(
+    "SELECT a.* FROM unnest(CAST(:keys AS varchar[])) AS k(key) CROSS JOIN LATERAL "
+    f"(SELECT {', '.join(_PRESELECTED)} FROM applications "
+    "WHERE center_code = :center AND external_id = k.key LIMIT 1) AS a"
+).columns(*[Application.__table__.c[c] for c in _PRESELECTED])
 
-        return column == any_(bindparam("keys", keys, type_=ARRAY(String)))
-    return column.in_(keys)
+
+def _existing(session: Session, center: str, keys: list[str]) -> Any:
+    """The stored rows of the batch's keys (the columns that decide "changed")."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(_PRESELECT_PG, {"keys": keys, "center": center})
+    return session.execute(
+        select(*[Application.__table__.c[c] for c in _PRESELECTED])
+        .where(Application.center_code == center, Application.external_id.in_(keys)))
 
 
 def _differs(table: Table, excluded: Any) -> Any:
