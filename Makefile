@@ -37,6 +37,19 @@ proof: install system-deps
 	mkdir -p $(TEST_OUTPUT)
 	HUB_PROOF=1 $(BIN)/pytest tests/proof -p no:xdist --junitxml=$(TEST_OUTPUT)/proof.xml
 
+# Issue 9's benchmarks (docs/BENCHMARKS.md): SpiffWorkflow 3.2 and py-spy go into the
+# benchmark's own virtualenv, never the project's; every figure is measured against a
+# baseline of the same run. About ten minutes on 2 cores; needs PostgreSQL and RabbitMQ.
+BENCH_VENV := bench/.venv-spiff
+
+$(BENCH_VENV)/.installed:
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet 'SpiffWorkflow==3.2.0' 'py-spy==0.4.3'
+	touch $@
+
+bench: install $(BENCH_VENV)/.installed
+	$(BIN)/python bench/run_all.py
+
 unit: install
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests/unit
 

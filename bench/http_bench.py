@@ -267,6 +267,41 @@ def closed_loop(port: int, cast: dict[str, Any], concurrency: int, seconds: floa
             "errors": len(errors), "first_errors": errors[:3]}
 
 
+def healthz_loop(port: int, concurrency: int, seconds: float,
+                 account: CpuAccount | None = None) -> dict[str, Any]:
+    """The stack's own ceiling: ``GET /healthz`` (no database, no broker) through the same
+    gunicorn, Flask, metrics middleware and client, back to back."""
+    times: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    def window() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            times.append(time.perf_counter() - started)
+            if response.status != 200:
+                raise RuntimeError(f"/healthz answered {response.status}")
+
+    threads = [threading.Thread(target=window) for _ in range(concurrency)]
+    if account is not None:
+        account.start()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    cpu = account.stop() if account is not None else {}
+    return {"concurrency": concurrency, "requests_per_second": round(len(times) / elapsed, 1),
+            "as_applications_per_second": round(len(times) / elapsed / 5, 1),
+            "requests": latency_ms(times),
+            "cpu_ms_per_request": {name: round(used / max(1, len(times)) * 1000, 2)
+                                   for name, used in cpu.items()}}
+
+
 class MemoryWatch:
     """Samples the web workers' resident memory every half second."""
 
@@ -369,6 +404,8 @@ def main() -> None:
                 for level in levels[1:]:
                     loops.append(closed_loop(port, cast, level, args.seconds,
                                              servers.account()))
+                ceiling = healthz_loop(port, max(levels), min(args.seconds, 8),
+                                       servers.account())
                 profiled = profile(servers, port, cast, max(levels), args.seconds,
                                    RESULTS / "http_profile.txt") if args.profile else None
             spiff_rate = theirs["memory"]["instances_per_second"]
@@ -382,12 +419,17 @@ def main() -> None:
                 "topology": {"web_workers": args.web_workers, "threads_per_worker": 4,
                              "celery_worker_processes": 2, "broker": "RabbitMQ (own vhost)"},
                 "spiff_in_memory": theirs["memory"], "loops": loops,
+                "stack_ceiling_healthz": ceiling,
                 "best_within_p99_100ms": {
                     "concurrency": best["concurrency"],
                     "applications_per_second": best["applications_per_second"],
                     "p99_ms": best["requests"]["p99_ms"]},
                 "ratio_ours_over_spiff_in_memory": round(
                     best["applications_per_second"] / spiff_rate, 3),
+                "ratio_stack_ceiling_over_spiff_in_memory": round(
+                    ceiling["as_applications_per_second"] / spiff_rate, 3),
+                "ratio_ours_over_stack_ceiling": round(
+                    best["applications_per_second"] / ceiling["as_applications_per_second"], 3),
                 "memory": {
                     "web_worker_idle_mib": round(idle_mib, 1),
                     "web_worker_after_warmup_mib": round(max(warm.values()) / 1024, 1),

@@ -317,6 +317,14 @@ def main() -> None:
                   "median and 95th percentile of --runs requests after one warm-up",
         "steps": steps,
     }
+    # The baseline is the smallest size of the same run: how much each figure grew.
+    first, last = steps[0]["endpoints"], steps[-1]["endpoints"]
+    result["growth_largest_over_smallest"] = {
+        name: round(last[name]["median_ms"] / first[name]["median_ms"], 2) for name in last}
+    result["targets_met"] = {
+        "metrics_under_100ms_at_largest": last["metrics"]["median_ms"] < 100,
+        "centers_year_under_500ms_at_largest": last["centers_year"]["median_ms"] < 500}
+    result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     text = json.dumps(result, ensure_ascii=False, indent=2)
     print(text)
     out = ROOT / "bench" / "results" / "supervision.json"
