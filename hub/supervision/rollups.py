@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from hub import clock
@@ -162,15 +162,35 @@ def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.datetime, dt.datetime]
     return [(ind.day_bounds(first)[0], ind.day_bounds(last)[1]) for first, last in ranges]
 
 
-def _within(column: Any, ranges: list[tuple[dt.datetime, dt.datetime]]) -> Any:
-    return or_(*[and_(column >= start, column < end) for start, end in ranges])
-
-
+# The recount's statements, each built once and run with parameters: built per batch
+# (their ranges and VALUES lists differ each time) they were compiled anew every batch.
 _CENTER_DAYS = CenterDay.__table__
+_CENTER_WORKING_DAYS = CenterWorkingDays.__table__
+_APPLICATIONS = Application.__table__
 _RECOUNT_DAY = (update(_CENTER_DAYS)
                 .where(_CENTER_DAYS.c.center_code == bindparam("center"),
                        _CENTER_DAYS.c.day == bindparam("target_day"))
                 .values({name: bindparam(name) for name in CENTER_COUNTS}))
+_LIVE = and_(_APPLICATIONS.c.center_code == bindparam("center"),
+             _APPLICATIONS.c.deleted_at.is_(None))
+_RECEIVED = select(_APPLICATIONS.c.submitted_at).where(
+    _LIVE, _APPLICATIONS.c.submitted_at >= bindparam("start"),
+    _APPLICATIONS.c.submitted_at < bindparam("end"))
+_CONCLUDED = select(
+    _APPLICATIONS.c.concluded_at, _APPLICATIONS.c.due_at, _APPLICATIONS.c.submitted_at,
+    _APPLICATIONS.c.paused_working_days, _APPLICATIONS.c.status,
+).where(_LIVE, _APPLICATIONS.c.status.in_(CONCLUDED_APPLICATION_STATUSES),
+        _APPLICATIONS.c.concluded_at >= bindparam("start"),
+        _APPLICATIONS.c.concluded_at < bindparam("end"))
+
+
+@functools.lru_cache(maxsize=4)
+def _day_rows_statement(dialect: str) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(_CENTER_DAYS).on_conflict_do_nothing(index_elements=["center_code", "day"])
 
 
 def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
@@ -184,30 +204,22 @@ def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
     wanted = sorted(set(days))
     if not wanted:
         return
-    session.execute(
-        upsert(session, CenterDay)
-        .values([{"center_code": center_code, "day": day} for day in wanted])
-        .on_conflict_do_nothing(index_elements=["center_code", "day"])
-    )
+    session.execute(_day_rows_statement(session.get_bind().dialect.name),
+                    [{"center_code": center_code, "day": day} for day in wanted])
     session.execute(select(CenterDay.day).where(
         CenterDay.center_code == center_code, CenterDay.day.in_(wanted)).with_for_update())
 
     counts: dict[dt.date, dict[str, int]] = {day: dict.fromkeys(CENTER_COUNTS, 0)
                                              for day in wanted}
     distribution: dict[tuple[dt.date, int], int] = defaultdict(int)
-    ranges = _day_ranges(wanted)
-    live = and_(Application.center_code == center_code, Application.deleted_at.is_(None))
-    received = select(Application.submitted_at).where(
-        live, _within(Application.submitted_at, ranges))
-    for (submitted_at,) in session.execute(received):
-        day = ind.local_date(submitted_at)
-        if day in counts:
-            counts[day]["submitted"] += 1
-    concluded = session.execute(
-        select(Application.concluded_at, Application.due_at, Application.submitted_at,
-               Application.paused_working_days, Application.status)
-        .where(live, Application.status.in_(CONCLUDED_APPLICATION_STATUSES),
-               _within(Application.concluded_at, ranges))).all()
+    ranges = [{"center": center_code, "start": start, "end": end}
+              for start, end in _day_ranges(wanted)]
+    for bounds in ranges:  # consecutive days merged: one index range scan each
+        for (submitted_at,) in session.execute(_RECEIVED, bounds):
+            day = ind.local_date(submitted_at)
+            if day in counts:
+                counts[day]["submitted"] += 1
+    concluded = [row for bounds in ranges for row in session.execute(_CONCLUDED, bounds)]
     cal: ind.Calendar | None = None
     if concluded:
         # One running count of working days for the whole batch: a case then costs a
@@ -223,16 +235,14 @@ def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
                 counts[day][column] += n
             distribution[(day, used)] += 1
 
-    # One executemany of one statement built once (a statement per day, each built anew,
-    # was most of a sync batch's rollup time).
     session.execute(_RECOUNT_DAY, [{"center": center_code, "target_day": day, **counts[day]}
                                    for day in wanted])
     session.execute(delete(CenterWorkingDays).where(
         CenterWorkingDays.center_code == center_code, CenterWorkingDays.day.in_(wanted)))
     if distribution:
-        session.execute(upsert(session, CenterWorkingDays).values([
+        session.execute(_CENTER_WORKING_DAYS.insert(), [
             {"center_code": center_code, "day": day, "working_days": used, "cases": n}
-            for (day, used), n in sorted(distribution.items())]))
+            for (day, used), n in sorted(distribution.items())])
 
 
 def rebuild(session: Session) -> int:
