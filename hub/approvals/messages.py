@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.approvals import routing
@@ -34,8 +35,15 @@ def announce(session: Session, app: Application, *, opened: Iterable[ApprovalTas
              previous_tasks: Mapping[uuid.UUID, str] | None = None,
              status_changed: bool = False) -> None:
     """Write the outbox messages of one change of ``app``."""
+    opened = list(opened)
+    departments = {task.department_code for task in opened}
+    # One query for all of them: ``session.get`` below then finds each in the session
+    # (held here: the session's identity map keeps only what is referenced).
+    held = (session.scalars(select(Department).where(Department.code.in_(departments))).all()
+            if len(departments) > 1 else [])
     for task in opened:
         _task_opened(session, task, again=False)
+    del held
     for task in app.tasks:
         if (previous_tasks or {}).get(task.id) == routing.SUPPLEMENT_REQUESTED \
                 and task.status == routing.PENDING:
