@@ -332,46 +332,56 @@ class MemoryWatch:
 
 
 def profile(servers: Servers, port: int, cast: dict[str, Any], concurrency: int,
-            seconds: float, out: Path) -> dict[str, Any] | None:
-    """py-spy on both web workers during one more loop; the hottest frames (own time and
-    cumulative) written to ``out``."""
+            seconds: float) -> dict[str, Any] | None:
+    """py-spy (``--gil``: the frames holding the GIL, i.e. CPU spent in Python) on the two
+    web workers and on the Celery worker's processes during one more loop; the hottest
+    frames, own and cumulative, written to ``bench/results/http_profile_<group>.txt``."""
     tool = py_spy()
     if tool is None:
         return None
-    raw = [out.with_suffix(f".{pid}.raw") for pid in servers.web_workers()]
+    groups = {"web": servers.web_workers(),
+              "celery_worker": [p for p in descendants(servers.worker.pid)]}
+    raw = {name: [RESULTS / f"http_profile_{name}.{pid}.raw" for pid in pids]
+           for name, pids in groups.items()}
     spies = [subprocess.Popen([str(tool), "record", "--pid", str(pid), "--duration",
                                str(int(seconds)), "--rate", "200", "--format", "raw", "--gil",
                                "--nonblocking", "--output", str(path)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for pid, path in zip(servers.web_workers(), raw)]
+             for name, pids in groups.items() for pid, path in zip(pids, raw[name])]
     time.sleep(1)
     loop = closed_loop(port, cast, concurrency, seconds - 2)
     for spy in spies:
         spy.wait(timeout=120)
-    own: collections.Counter[str] = collections.Counter()
-    total: collections.Counter[str] = collections.Counter()
-    samples = 0
-    for path in raw:
-        if not path.exists():
-            continue
-        for line in path.read_text().splitlines():
-            stack, _, count = line.rpartition(" ")
-            frames = stack.split(";")
-            n = int(count)
-            samples += n
-            own[frames[-1]] += n
-            for frame in set(frames):
-                total[frame] += n
-        path.unlink()
-    lines = [f"py-spy --gil (frames holding the GIL: CPU in Python), {len(raw)} web workers, "
-             f"{samples} samples at 200 Hz, "
-             f"{loop['applications_per_second']} applications/s during the recording", "",
-             "own time (top 40):"]
-    lines += [f"{n / samples * 100:6.1f} %  {frame}" for frame, n in own.most_common(40)]
-    lines += ["", "cumulative (top 80):"]
-    lines += [f"{n / samples * 100:6.1f} %  {frame}" for frame, n in total.most_common(80)]
-    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return {"samples": samples, "file": str(out.relative_to(ROOT)), "loop": loop}
+    files = {}
+    for name, paths in raw.items():
+        own: collections.Counter[str] = collections.Counter()
+        total: collections.Counter[str] = collections.Counter()
+        samples = 0
+        for path in paths:
+            if not path.exists():
+                continue
+            for line in path.read_text().splitlines():
+                stack, _, count = line.rpartition(" ")
+                frames = stack.split(";")
+                n = int(count)
+                samples += n
+                own[frames[-1]] += n
+                for frame in set(frames):
+                    total[frame] += n
+            path.unlink()
+        out = RESULTS / f"http_profile_{name}.txt"
+        lines = [f"py-spy --gil (frames holding the GIL: CPU in Python), {name}, "
+                 f"{len(paths)} processes, {samples} samples at 200 Hz, "
+                 f"{loop['applications_per_second']} applications/s during the recording", "",
+                 "own time (top 40):"]
+        lines += [f"{n / max(1, samples) * 100:6.1f} %  {frame}"
+                  for frame, n in own.most_common(40)]
+        lines += ["", "cumulative (top 100):"]
+        lines += [f"{n / max(1, samples) * 100:6.1f} %  {frame}"
+                  for frame, n in total.most_common(100)]
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files[name] = {"samples": samples, "file": str(out.relative_to(ROOT))}
+    return {"files": files, "loop": loop}
 
 
 def main() -> None:
@@ -406,8 +416,8 @@ def main() -> None:
                                              servers.account()))
                 ceiling = healthz_loop(port, max(levels), min(args.seconds, 8),
                                        servers.account())
-                profiled = profile(servers, port, cast, max(levels), args.seconds,
-                                   RESULTS / "http_profile.txt") if args.profile else None
+                profiled = profile(servers, port, cast, max(levels),
+                                   args.seconds) if args.profile else None
             spiff_rate = theirs["memory"]["instances_per_second"]
             within = [loop for loop in loops if loop["requests"]["p99_ms"] < 100]
             best = max(within or loops, key=lambda loop: loop["applications_per_second"])
