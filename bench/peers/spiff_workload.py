@@ -49,6 +49,20 @@ def approve(workflow: BpmnWorkflow, department: str) -> None:
     workflow.do_engine_steps()
 
 
+def check_rejection_ends_the_case(spec) -> None:  # type: ignore[no-untyped-def]
+    """The model is the same workflow: a rejection in a parallel branch ends the case."""
+    workflow = BpmnWorkflow(spec)
+    workflow.do_engine_steps()
+    approve(workflow, "market")
+    task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                if t.task_spec.name == "fire")
+    task.data["decision"] = "reject"
+    task.run()
+    workflow.do_engine_steps()
+    if not workflow.is_completed() or workflow.get_tasks(state=TaskState.READY, manual=True):
+        raise SystemExit("the BPMN model does not end a case on a rejection")
+
+
 def run_in_memory(spec, instances: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     times = []
     started = time.perf_counter()
@@ -98,6 +112,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("memory", "load_decide_save"), default=None)
     args = parser.parse_args()
     spec = parsed_spec()
+    check_rejection_ends_the_case(spec)
     result: dict[str, object] = {
         "engine": f"SpiffWorkflow {importlib.metadata.version('SpiffWorkflow')}",
         "model": MODEL.name}
