@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import machine  # noqa: E402
 
 ADMIN_URL = os.environ.get("HUB_BENCH_DATABASE_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -243,8 +244,7 @@ def main() -> None:
         result = {
             "benchmark": "sync applications: HTTP fake -> PostgreSQL",
             "records": args.records, "batch_size": 1000,
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "postgresql": pg_version(app)},
+            "machine": {**machine(), "postgresql": pg_version(app)},
             "ceiling_copy_staging_upsert": {"seconds": round(ceiling_seconds, 3),
                                             "records_per_second": round(ceiling_rate)},
             "first_load": first,
@@ -262,6 +262,7 @@ def main() -> None:
             "table_bytes": {"after_first_load": size_after_first,
                             "after_full_reread": size_after_full},
         }
+        result["load_average_after"] = machine()["load_average"]
         result["targets_met"] = {
             "first_load_at_least_half_the_ceiling": result["ratios"]["first_load_vs_ceiling"] >= 0.5,
             "first_load_at_least_10x_merge": result["ratios"]["first_load_vs_merge"] >= 10,
