@@ -83,7 +83,12 @@ def _lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead
 
 
 def _select_and_lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
-    stmt = select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+    # populate_existing: a head this session read in an earlier transaction stays in its
+    # identity map (expire_on_commit=False) with the values it had then; the locked read
+    # must overwrite them with the row's current ones, or the next record would reuse a
+    # sequence number another process has written since.
+    stmt = (select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
+            .execution_options(populate_existing=True))
     head = session.scalars(stmt).one_or_none()
     if head is None:
         session.execute(

@@ -67,3 +67,20 @@ def test_a_rolled_back_transaction_leaves_the_head_to_the_next(app, session):
         work.commit()
     assert head_seq(session) == base + 2
     assert verify(session).ok
+
+
+def test_a_head_locked_before_is_read_again_after_another_session_wrote(app, session):
+    """A session keeps its objects after a commit (expire_on_commit=False): the head it
+    locked in an earlier transaction must be read afresh when locked again, or its next
+    record would take a sequence number another process already wrote."""
+    database = app.extensions["hub.db"]
+    with database.session_scope() as mine:
+        audit.record(mine, ACTOR, "thing.done", target_type="thing", target_id=1, center="binhe")
+        mine.commit()
+        with database.session_scope() as other:  # another process, meanwhile
+            audit.record(other, ACTOR, "thing.done", target_type="thing", target_id=2,
+                         center="binhe")
+            other.commit()
+        audit.record(mine, ACTOR, "thing.done", target_type="thing", target_id=3, center="binhe")
+        mine.commit()
+    assert verify(session).ok
