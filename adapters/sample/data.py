@@ -16,7 +16,8 @@ RARE = "堃喆昇赟玥"
 ITEMS = ("open-restaurant", "business-license-change", "outdoor-advertising",
          "entertainment-venue", "construction-permit", "medical-clinic")
 DEPARTMENTS = ("market", "food", "fire", "environment", "tax", "culture", "urban")
-_WEIGHTS = (11, 7, 9, 10, 5, 8, 4, 3, 6, 2, 1, 9, 10, 5, 8, 4, 2)
+# GB 11643-1999: ISO 7064 MOD 11-2 weights (2^(17-i) mod 11) of the first 17 digits.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def person_name(rng: random.Random) -> str:
