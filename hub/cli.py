@@ -256,7 +256,7 @@ def worker(ctx: click.Context, queues: str, concurrency: int | None, loglevel: s
     argv = ["worker", "--queues", _expand_queues(queues, app), "--loglevel", loglevel, *ctx.args]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
-    celery_app.worker_main(argv)
+    ctx.exit(_run_celery(celery_app, argv))
 
 
 def _expand_queues(spec: str, app: Flask) -> str:
@@ -290,7 +290,28 @@ def beat(ctx: click.Context, loglevel: str, schedule_file: str | None) -> None:
     settings = app.config["HUB_SETTINGS"]
     path = schedule_file or str(Path(settings.instance_path or "instance") / "celerybeat-schedule")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", "--loglevel", loglevel, "--schedule", path, *ctx.args])
+    ctx.exit(_run_celery(celery_app, ["beat", "--loglevel", loglevel, "--schedule", path, *ctx.args]))
+
+
+def _run_celery(celery_app: Any, argv: list[str]) -> int:
+    """Run a ``celery`` sub-command on this app and return its exit status.
+
+    ``Celery.start``/``worker_main`` drop it (click, not in standalone mode, returns the
+    status instead of raising), so a worker that stopped on an unrecoverable error exited 0:
+    reported as a clean stop, and never restarted by a supervisor that restarts on failure
+    (systemd's ``Restart=on-failure``). The app is handed over as ``Celery.start`` does it.
+    """
+    from celery.bin.celery import celery as celery_command
+    from click.exceptions import Exit
+
+    celery_command.params[0].default = celery_app
+    try:
+        status = celery_command.main(args=argv, standalone_mode=False)
+    except Exit as exc:
+        status = exc.exit_code
+    finally:
+        celery_command.params[0].default = None
+    return status if isinstance(status, int) else 0
 
 
 @main.group()

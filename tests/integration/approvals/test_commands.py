@@ -63,6 +63,37 @@ def test_a_worker_needs_a_broker(database_url, tmp_path):
     assert result.returncode != 0 and "HUB_BROKER_URL" in result.stderr
 
 
+@pytest.mark.broker
+def test_a_worker_stopped_by_an_unrecoverable_error_exits_non_zero(database_url, tmp_path):
+    """A supervisor that restarts on failure (systemd's ``Restart=on-failure``) and an
+    operator reading ``docker compose ps`` learn from the exit status: here RabbitMQ refuses
+    the worker's queue declaration (a queue of that name exists with other arguments),
+    which Celery cannot recover from."""
+    import uuid
+
+    from kombu import Connection
+
+    from tests.conftest import BROKER_URL, unavailable
+
+    queue = f"hub_test_refused_{uuid.uuid4().hex[:8]}"
+    try:
+        with Connection(BROKER_URL, connect_timeout=3) as connection:
+            connection.default_channel.queue_declare(queue, durable=True, auto_delete=False)
+    except Exception as exc:  # unreachable broker: say so loudly
+        unavailable("RabbitMQ", exc)
+    try:
+        result = subprocess.run(
+            [HUB, "worker", "--queues", queue, "--concurrency", "1"],
+            env=hub_env(database_url, tmp_path, HUB_BROKER_URL=BROKER_URL),
+            capture_output=True, text=True, timeout=120)
+    finally:
+        with Connection(BROKER_URL, connect_timeout=3) as connection:
+            connection.default_channel.queue_delete(queue)
+    output = result.stdout + result.stderr
+    assert "Unrecoverable error" in output and "PRECONDITION_FAILED" in output, output[-3000:]
+    assert result.returncode == 1, output[-3000:]
+
+
 @pytest.mark.parametrize("broker", ["embedded",
                                     pytest.param("rabbitmq", marks=pytest.mark.broker)])
 def test_beat_starts_with_the_hub_schedule(database_url, tmp_path, broker):
