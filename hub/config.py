@@ -29,7 +29,6 @@ class Settings:
     pii_key: str = ""  # encrypts citizens' ID numbers and phones; defaults to one derived from secret_key
     centers_config: str = ""  # empty: the shipped adapters/centers.toml
     instance_path: str = ""
-    timezone: str = "Asia/Shanghai"
     token_ttl_seconds: int = 8 * 3600
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
