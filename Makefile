@@ -28,7 +28,7 @@ system-deps:
 
 test: install system-deps
 	mkdir -p $(TEST_OUTPUT)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=$(TEST_OUTPUT)/junit.xml
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --junitxml=$(TEST_OUTPUT)/junit.xml
 
 # Issue 8's proof (tests/proof/, docs/RELIABILITY.md): fault, load and attack scenarios on
 # the real services. They stop and restart PostgreSQL and RabbitMQ, so they run after
