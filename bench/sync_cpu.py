@@ -16,30 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import sync_bench as sb  # noqa: E402
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_of(pid: int | str) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def postgres_cpu() -> float:
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if "postgres" in (entry / "comm").read_text():
-                    total += cpu_of(entry.name)
-            except OSError:  # the process ended meanwhile
-                pass
-    return total
-
-
-def own_cpu() -> float:
-    times = os.times()
-    return times.user + times.system
+from common import CpuAccount, pids_named  # noqa: E402
 
 
 def main() -> None:
@@ -51,19 +28,25 @@ def main() -> None:
         app = sb.build_app(url, HERE / "results" / "instance")
         sb.prepare(app, fake_url)
         rows = sb.prepared_rows(app, fake_url, "binhe")
-        hub0, pg0, wall0 = own_cpu(), postgres_cpu(), time.perf_counter()
-        seconds = sb.ceiling(app, rows)
-        hub1, pg1, wall1 = own_cpu(), postgres_cpu(), time.perf_counter()
+        account = CpuAccount({"hub": lambda: [os.getpid()], "postgres": lambda: pids_named("postgres"),
+                              "fake": lambda: [fake.pid]})
         per = 1e6 / records
-        print(f"ceiling     {records / seconds:8.0f}/s  wall {per * (wall1 - wall0):6.1f} µs/record"
-              f"  hub {per * (hub1 - hub0):5.1f}  postgres {per * (pg1 - pg0):5.1f}")
+
+        def report(label: str, rate: float, wall: float, used: dict[str, float]) -> None:
+            print(f"{label:<11} {rate:8.0f}/s  wall {per * wall:6.1f} µs/record"
+                  f"  hub {per * used['hub']:5.1f}  postgres {per * used['postgres']:5.1f}"
+                  f"  fake {per * used['fake']:5.1f}")
+
+        account.start()
+        wall = time.perf_counter()
+        seconds = sb.ceiling(app, rows)
+        report("ceiling", records / seconds, time.perf_counter() - wall, account.stop())
         sb.truncate(app)
-        fake0, hub0, pg0, wall0 = cpu_of(fake.pid), own_cpu(), postgres_cpu(), time.perf_counter()
+        account.start()
+        wall = time.perf_counter()
         first = sb.sync_once(app)
-        fake1, hub1, pg1, wall1 = cpu_of(fake.pid), own_cpu(), postgres_cpu(), time.perf_counter()
-        print(f"first load  {first['records_per_second']:8.0f}/s  wall {per * (wall1 - wall0):6.1f}"
-              f" µs/record  hub {per * (hub1 - hub0):5.1f}  postgres {per * (pg1 - pg0):5.1f}"
-              f"  fake {per * (fake1 - fake0):5.1f}")
+        report("first load", first["records_per_second"], time.perf_counter() - wall,
+               account.stop())
         print(f"ratio to the ceiling {first['records_per_second'] / (records / seconds):.3f}")
     finally:
         fake.kill()
