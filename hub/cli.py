@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -15,6 +15,9 @@ from hub import db
 from hub import demo as demo_defaults
 from hub.config import ConfigurationError
 from hub.permissions import Principal
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 
 def default_centers_file() -> Path:
@@ -293,7 +296,7 @@ def beat(ctx: click.Context, loglevel: str, schedule_file: str | None) -> None:
     ctx.exit(_run_celery(celery_app, ["beat", "--loglevel", loglevel, "--schedule", path, *ctx.args]))
 
 
-def _run_celery(celery_app: Any, argv: list[str]) -> int:
+def _run_celery(celery_app: Celery, argv: list[str]) -> int:
     """Run a ``celery`` sub-command on this app and return its exit status.
 
     ``Celery.start``/``worker_main`` drop it (click, not in standalone mode, returns the

@@ -21,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
+log = logging.getLogger("hub.db")
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -180,7 +182,7 @@ def _close_session(_exc: BaseException | None) -> None:
     except DBAPIError as exc:
         # The connection died under the request (the database restarted): its rollback
         # cannot run. The answer is already made; drop the connection, never turn it into a 500.
-        logging.getLogger("hub.db").warning("session_close_failed error=%s", type(exc.orig).__name__)
+        log.warning("session_close_failed error=%s", type(exc.orig).__name__)
         db_session.invalidate()
 
 
