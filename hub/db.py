@@ -145,7 +145,7 @@ class Database:
         try:
             yield session
         finally:
-            session.close()
+            close(session)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -173,17 +173,21 @@ def session() -> Session:
     return g.db_session
 
 
-def _close_session(_exc: BaseException | None) -> None:
-    db_session = g.pop("db_session", None)
-    if db_session is None:
-        return
+def close(db_session: Session) -> None:
+    """End a session; when its connection died under it (the database restarted), drop
+    the connection instead of raising: what the request or task did is already decided,
+    and a failed rollback must not turn a made answer into a 500 or a done task into a retry."""
     try:
         db_session.close()
     except DBAPIError as exc:
-        # The connection died under the request (the database restarted): its rollback
-        # cannot run. The answer is already made; drop the connection, never turn it into a 500.
         log.warning("session_close_failed error=%s", type(exc.orig).__name__)
         db_session.invalidate()
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        close(db_session)
 
 
 

@@ -43,3 +43,15 @@ def test_a_connection_killed_during_the_request_is_dropped_not_a_500(app, client
     assert client.get("/readyz").status_code == 200
     with hub_db.get_database(app).engine.connect() as conn:
         assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != killed[0]
+
+
+def test_a_task_whose_connection_died_ends_its_session_without_raising(app, admin_engine, caplog):
+    database = hub_db.get_database(app)
+    with caplog.at_level(logging.WARNING, logger="hub.db"):
+        with database.session_scope() as session:
+            pid = session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            with admin_engine.connect() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    assert any("session_close_failed" in r.getMessage() for r in caplog.records)
+    with database.session_scope() as session:
+        assert session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
