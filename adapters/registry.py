@@ -46,13 +46,15 @@ def centers_folder(centers_config: str) -> Path:
 
 def source_factory(settings: Any) -> Callable[[str, Mapping[str, Any]], BaseAdapter]:
     """The factory the composition root hands the hub's sync: a center's stanza → its
-    adapter, pages as large as the configured batch unless the stanza says otherwise."""
-    base_dir = centers_folder(settings.centers_config)
+    adapter, pages as large as the configured batch unless the stanza says otherwise.
+    A partial of a module-level function: the sync's preparation process unpickles it."""
+    return functools.partial(_build, centers_folder(settings.centers_config),
+                             settings.sync_batch_size)
 
-    def build(center: str, config: Mapping[str, Any]) -> BaseAdapter:
-        stanza = dict(config)
-        if stanza.get("batch_size") is None:
-            stanza["batch_size"] = settings.sync_batch_size
-        return build_adapter(center, stanza, base_dir=base_dir)
 
-    return build
+def _build(base_dir: Path, batch_size: int, center: str, config: Mapping[str, Any]
+           ) -> BaseAdapter:
+    stanza = dict(config)
+    if stanza.get("batch_size") is None:
+        stanza["batch_size"] = batch_size
+    return build_adapter(center, stanza, base_dir=base_dir)

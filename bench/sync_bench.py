@@ -15,12 +15,13 @@ Prints JSON and writes ``bench/results/sync.json``. Usage:
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime
 import json
 import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -96,60 +97,43 @@ def prepare(app: Any, fake_url: str) -> None:
     os.environ["HUB_BENCH_TOKEN"] = TOKEN
 
 
-def prepared_rows(app: Any, fake_url: str, center: str) -> list[dict[str, Any]]:
-    """Every record as the row the writer would store (untimed: the ceiling's input)."""
+def prepared_rows(app: Any, fake_url: str, center: str) -> list[Any]:
+    """Every record prepared as the writer gets it (untimed: the ceiling's input)."""
     import requests
 
-    from hub import clock, db, privacy
-    from hub.approvals.models import SOURCE_SYNC
-    from hub.catalog.models import ServiceItem
-    from hub.sync.runner import validate
-    from hub.sync.writers import _Deadlines, synced_number
+    from hub import db
+    from hub.sync.prepare import Preparer
+    from hub.sync.services import run_context
+    from hub.sync.source import Page
 
-    rows: list[dict[str, Any]] = []
-    since = None
     with app.app_context(), db.get_database(app).session_scope() as session:
-        items = {i.code: (i.promised_days, i.yellow_days) for i in session.scalars(
-            sa.select(ServiceItem))}
-        deadlines = _Deadlines(session)
-        cipher, now = privacy.cipher(), clock.now()
-        with requests.Session() as http:
-            while True:
-                body = http.get(f"{fake_url}/export/applications",
-                                params={"limit": 10000, **({"since": since} if since else {})},
-                                headers={"Authorization": f"Bearer {TOKEN}"}).json()
-                if not body["records"]:
-                    break
-                since = body["next"]
-                valid, _ = validate("applications", body["records"])
-                for r in valid:
-                    due, yellow, provisional = deadlines.of(r["submitted_at"],
-                                                            *items[r["service_item"]])
-                    rows.append({
-                        "id": uuid.uuid4(),
-                        "number": synced_number(center, r["external_id"]),
-                        "center_code": center, "service_item_code": r["service_item"],
-                        "status": r["status"], "stage": 1, "source": SOURCE_SYNC,
-                        "external_id": r["external_id"], "applicant_name": r["applicant_name"],
-                        "applicant_id_encrypted": cipher.encrypt(r["applicant_id_number"]),
-                        "applicant_id_hash": cipher.lookup_hash(r["applicant_id_number"]),
-                        "applicant_id_masked": privacy.mask_id_number(r["applicant_id_number"]),
-                        "form": {}, "submitted_at": r["submitted_at"], "due_at": due,
-                        "yellow_at": yellow, "due_at_provisional": provisional,
-                        "paused_working_days": 0, "concluded_at": r["concluded_at"],
-                        "deleted_at": None, "version": 1, "created_at": now, "updated_at": now})
+        preparer = Preparer(dataclasses.replace(  # the rows too: the merge baseline's input
+            run_context(session, center, "applications"), keep_rows=True))
+    rows: list[Any] = []
+    since = None
+    with requests.Session() as http:
+        while True:
+            body = http.get(f"{fake_url}/export/applications",
+                            params={"limit": 10000, **({"since": since} if since else {})},
+                            headers={"Authorization": f"Bearer {TOKEN}"}).json()
+            if not body["records"]:
+                break
+            since = body["next"]
+            page = preparer.prepare(Page(body["records"], since))
+            rows.extend(page.valid)
     return rows
 
 
-def ceiling(app: Any, rows: list[dict[str, Any]], batch: int = 1000) -> float:
-    """Seconds to COPY + INSERT … SELECT … ON CONFLICT the prepared rows, batch by batch."""
-    from hub import db
+def ceiling(app: Any, cases: list[Any], batch: int = 1000) -> float:
+    """Seconds to COPY the prepared lines + INSERT … SELECT … ON CONFLICT, batch by batch."""
+    from hub import clock, db
     from hub.sync.writers import _copy_upsert_applications
 
+    lines = [case.line for case in cases]
     started = time.perf_counter()
     with app.app_context(), db.get_database(app).session_scope() as session:
-        for start in range(0, len(rows), batch):
-            inserted, _ = _copy_upsert_applications(session, rows[start:start + batch])
+        for start in range(0, len(lines), batch):
+            _copy_upsert_applications(session, lines[start:start + batch], clock.now())
             session.commit()
     return time.perf_counter() - started
 
@@ -236,8 +220,9 @@ def main() -> None:
         rerun = sync_once(app)
         full = sync_once(app, full=True)
         size_after_full = table_bytes(app)
-        sample = [{**r, "center_code": "daxi", "number": "M" + r["number"][1:]}
-                  for r in rows[:args.merge_sample]]
+        now = datetime.datetime.now(datetime.timezone.utc)
+        sample = [{**c.row, "center_code": "daxi", "number": "M" + c.row["number"][1:],
+                   "created_at": now, "updated_at": now} for c in rows[:args.merge_sample]]
         merge_seconds = merge_baseline(app, sample)
         merge_rate = len(sample) / merge_seconds
         ceiling_rate = len(rows) / ceiling_seconds

@@ -35,7 +35,7 @@ def main() -> None:
         def report(label: str, rate: float, wall: float, used: dict[str, float]) -> None:
             print(f"{label:<11} {rate:8.0f}/s  wall {per * wall:6.1f} µs/record"
                   f"  hub {per * used['hub']:5.1f}  postgres {per * used['postgres']:5.1f}"
-                  f"  fake {per * used['fake']:5.1f}")
+                  f"  fake {per * used['fake']:5.1f}  other {per * used['other']:5.1f}")
 
         account.start()
         wall = time.perf_counter()

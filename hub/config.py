@@ -50,6 +50,10 @@ class Settings:
     sync_hour: int = 1
     sync_minute: int = 30
     sync_batch_size: int = 1000  # records per committed batch (and per page asked of a center)
+    # A run hands its source to a preparation process (a second core) once it has
+    # prepared this many records itself and goes on; 0: never. Runs of one batch never
+    # pay the process's start.
+    sync_prepare_after: int = 1000
     sync_stale_seconds: int = 15 * 60  # a running sync without a heartbeat this long has died
     sync_reconcile_minutes: int = 5
     outbound_max_retries: int = 8  # deliveries to department systems, then a visible failure

@@ -86,10 +86,19 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     dialect = session.get_bind().dialect.name
+    # In key order; a run of increments of one shape (a sync batch's days) is one
+    # executemany, still in that order.
+    shape, batch = None, []
     for (_table, key_items), (model, amounts) in sorted(pending.items(), key=lambda kv: kv[0]):
         keys = dict(key_items)
-        stmt = _increment_statement(dialect, model, tuple(keys), tuple(amounts))
-        session.execute(stmt, {**keys, **amounts})
+        this = (model, tuple(keys), tuple(amounts))
+        if this != shape and batch:
+            session.execute(_increment_statement(dialect, *shape), batch)  # type: ignore[misc]
+            batch = []
+        shape = this
+        batch.append({**keys, **amounts})
+    if batch:
+        session.execute(_increment_statement(dialect, *shape), batch)  # type: ignore[misc]
 
 
 def _drop_pending(session: Session, transaction: Any) -> None:
@@ -149,6 +158,47 @@ def track_application(session: Session, application: Application,
     _increment(session, CenterDay, {"center_code": center, "day": day}, counts)
     _increment(session, CenterWorkingDays,
                {"center_code": center, "day": day, "working_days": used}, {"cases": 1})
+
+
+# What one case adds to its center's rollups: (day, counts to add, working days used
+# when it concluded that day, else None).
+CaseCount = tuple[dt.date, dict[str, int], int | None]
+
+
+def case_counts(cal: ind.Calendar, submitted_at: dt.datetime, status: str,
+                concluded_at: dt.datetime | None, due_at: dt.datetime | None,
+                paused_working_days: int = 0) -> list[CaseCount]:
+    """What a live case adds to the rollups, exactly as ``refresh`` counts it: its receipt
+    on its ``submitted_at`` day and, once concluded, its conclusion on that day."""
+    counted: list[CaseCount] = [(ind.local_date(submitted_at), {"submitted": 1}, None)]
+    if status in CONCLUDED_APPLICATION_STATUSES and concluded_at is not None:
+        counted.append(_conclusion(cal, concluded_at, due_at, submitted_at,
+                                   paused_working_days, status))
+    return counted
+
+
+def count_synced(session: Session, center_code: str, *, added: Iterable[CaseCount],
+                 recount: set[dt.date]) -> None:
+    """A sync batch's change to the rollups of ``center_code``: the days of cases that
+    changed (their old and new days) are recounted from the table, and the cases new to
+    the hub are added to the other days; a recounted day already holds its new cases."""
+    refresh(session, center_code, recount)
+    days: dict[dt.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    used_days: dict[tuple[dt.date, int], int] = defaultdict(int)
+    for day, counts, used in added:
+        if day in recount:
+            continue
+        into = days[day]
+        for column, n in counts.items():
+            into[column] += n
+        if used is not None:
+            used_days[(day, used)] += 1
+    for day, counts in days.items():  # every column, so a batch's days share one statement
+        _increment(session, CenterDay, {"center_code": center_code, "day": day},
+                   {column: counts.get(column, 0) for column in CENTER_COUNTS})
+    for (day, used), n in used_days.items():
+        _increment(session, CenterWorkingDays,
+                   {"center_code": center_code, "day": day, "working_days": used}, {"cases": n})
 
 
 def _day_ranges(days: Iterable[dt.date]) -> list[tuple[dt.datetime, dt.datetime]]:

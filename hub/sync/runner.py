@@ -13,21 +13,22 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import marshmallow as ma
+from flask import current_app
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from hub import clock
 from hub.db import Database, upsert
-from hub.errors import HubError, flatten_messages
+from hub.errors import HubError
 from hub.permissions import Principal
 from hub.sync import services
 from hub.sync.models import QuarantinedRecord, SyncCursor, SyncRun
-from hub.sync.schemas import CANONICAL_SCHEMAS
-from hub.sync.source import Page, SourceError, SyncSource
+from hub.sync.prepare import PreparedPage, Preparer, RunContext
+from hub.sync.preparation import PreparationProcess
+from hub.sync.source import SourceError, SourceSpec
 from hub.sync.writers import SyncReconciliationError, mask_record, write_applications, write_staff
 
 log = logging.getLogger("hub.sync")
@@ -35,36 +36,16 @@ log = logging.getLogger("hub.sync")
 Progress = Callable[[SyncRun], None]
 
 
-def validate(stream: str, raws: Iterable[Any]) -> tuple[list[dict[str, Any]],
-                                                       list[tuple[Any, dict[str, list[str]]]]]:
-    """(valid canonical records, [(raw record, reasons)])."""
-    schema = CANONICAL_SCHEMAS[stream]()
-    valid, rejected = [], []
-    for raw in raws:
-        try:
-            valid.append(schema.load(raw))
-        except ma.ValidationError as exc:
-            rejected.append((raw, flatten_messages(exc.messages)))
-    return valid, rejected
-
-
-Checked = tuple[Page, list[dict[str, Any]], list[tuple[Any, dict[str, list[str]]]]]
-
-
-def read_ahead(source: SyncSource, stream: str, since: str | None, *,
-               depth: int = 2) -> Iterator[Checked]:
-    """The source's pages, fetched and validated one or two pages ahead in a thread, so
-    the next page's HTTP and validation overlap the database writing this one."""
+def read_ahead(items: Iterator[PreparedPage], *, depth: int = 2) -> Iterator[PreparedPage]:
+    """``items`` produced one or two ahead in a thread, so the next page's HTTP and
+    preparation (or unpickling) overlap the database writing this one."""
     pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
 
     def produce() -> None:
         try:
-            for page in source.read(stream, since):
-                if not page.records:
-                    continue
-                item = (page, *validate(stream, page.records))
+            for item in items:
                 while not stop.is_set():
                     try:
                         pages.put(item, timeout=0.5)
@@ -77,7 +58,7 @@ def read_ahead(source: SyncSource, stream: str, since: str | None, *,
         except BaseException as exc:  # handed to the consumer, raised there
             pages.put(exc)
 
-    worker = threading.Thread(target=produce, name=f"sync-read-{stream}", daemon=True)
+    worker = threading.Thread(target=produce, name="sync-read-ahead", daemon=True)
     worker.start()
     try:
         while True:
@@ -92,26 +73,61 @@ def read_ahead(source: SyncSource, stream: str, since: str | None, *,
         worker.join(timeout=30)
 
 
-def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page,
-               checked: tuple[list[dict[str, Any]], list[Any]] | None = None) -> None:
-    """One batch, in one transaction with its cursor; commits."""
+def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
+                   prepare_after: int) -> Iterator[PreparedPage]:
+    """The run's pages, prepared. The runner prepares them itself (in a read-ahead
+    thread) and, once it has done ``prepare_after`` records of a run that goes on,
+    starts a preparation process and hands it the source at the last page it took: the
+    pages the thread had read beyond it are dropped and read again there. Taking the
+    next page means the one before is committed, so the hand-off cursor is committed."""
+    source = services.open_source(spec)
+    preparer = Preparer(context)
+    process: PreparationProcess | None = None
+    cursor, prepared = since, 0
+    try:
+        local = read_ahead(preparer.prepare(page) for page in source.read(context.stream, since)
+                           if page.records)
+        try:
+            for page in local:
+                yield page
+                cursor, prepared = page.cursor, prepared + page.fetched
+                if process is None and 0 < prepare_after <= prepared and cursor is not None:
+                    process = PreparationProcess()  # it starts while this thread goes on
+                if process is not None and process.ready():
+                    break
+            else:
+                return
+        finally:
+            local.close()
+        log.info("sync_handoff center=%s stream=%s after=%s", context.center, context.stream,
+                 prepared)
+        yield from read_ahead(process.pages(spec, context, cursor))
+    finally:
+        source.close()
+        if process is not None:
+            process.close()
+
+
+def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedPage,
+               preparer: Preparer, *, quarantined: bool = True) -> bool:
+    """One batch, in one transaction with its cursor; commits. ``quarantined``: whether
+    the center's stream may have open quarantine entries for accepted records to
+    resolve (a run tells once, then follows its own); returns it for the next batch."""
     center, stream = run.center_code, run.stream
     services.check_scope(actor, center)
-    valid, rejected = checked if checked is not None else validate(stream, page.records)
+    rejected = list(page.rejected)
     # A record changed twice within one page: its last version stands for both.
-    latest = {record["external_id"]: record for record in valid}
-    superseded = len(valid) - len(latest)
-    records = list(latest.values())
     if stream == "applications":
-        from hub.supervision.rollups import refresh
-
-        result, days = write_applications(session, center, actor, records)
-        if days:
-            refresh(session, center, days)
+        latest = {case.key: case for case in page.valid}
+        superseded = len(page.valid) - len(latest)
+        result = write_applications(session, center, actor, list(latest.values()),
+                                    preparer.complete)
     else:
-        result = write_staff(session, center, actor, records)
+        latest = {record["external_id"]: record for record in page.valid}
+        superseded = len(page.valid) - len(latest)
+        result = write_staff(session, center, actor, list(latest.values()))
     rejected.extend(result.rejected)
-    fetched = len(page.records)
+    fetched = page.fetched
     unchanged = result.unchanged + superseded
     if fetched != result.inserted + result.updated + unchanged + len(rejected):
         raise SyncReconciliationError(
@@ -124,7 +140,8 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page,
              "external_id": _external_id(raw), "reasons": reasons, "created_at": now,
              "record": mask_record(stream, raw) if isinstance(raw, dict) else {"value": str(raw)}}
             for raw, reasons in rejected])
-    if result.accepted and _open_quarantine(session, center, stream):
+        quarantined = True
+    if result.accepted and quarantined:
         session.execute(update(QuarantinedRecord).where(
             QuarantinedRecord.center_code == center, QuarantinedRecord.stream == stream,
             QuarantinedRecord.resolved_at.is_(None),
@@ -143,6 +160,7 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: Page,
     run.batches += 1
     run.cursor_end, run.heartbeat_at = page.cursor, now
     session.commit()
+    return quarantined
 
 
 def _open_quarantine(session: Session, center: str, stream: str) -> bool:
@@ -190,7 +208,7 @@ def exclusive(database: Database, run_id: int) -> Iterator[bool]:
                 conn.commit()
 
 
-def execute_run(database: Database, run_id: int, source: SyncSource, *,
+def execute_run(database: Database, run_id: int, spec: SourceSpec, *,
                 progress: Progress | None = None) -> SyncRun | None:
     """Carry out a started run to its end; returns it closed (succeeded or failed).
     A run that is not running any more (already done, taken over), or that another
@@ -199,10 +217,10 @@ def execute_run(database: Database, run_id: int, source: SyncSource, *,
         if not mine:
             log.warning("sync_run_skipped run=%s reason=%r", run_id, "already being carried out")
             return None
-        return _execute_run(database, run_id, source, progress)
+        return _execute_run(database, run_id, spec, progress)
 
 
-def _execute_run(database: Database, run_id: int, source: SyncSource,
+def _execute_run(database: Database, run_id: int, spec: SourceSpec,
                  progress: Progress | None) -> SyncRun | None:
     with database.session_scope() as session:
         run = session.get(SyncRun, run_id)
@@ -211,10 +229,17 @@ def _execute_run(database: Database, run_id: int, source: SyncSource,
         actor = services.adapter_principal(run.center_code)
         since = None if run.full else services.load_cursor(session, run.center_code, run.stream)
         run.cursor_start = since
+        context = services.run_context(session, run.center_code, run.stream,
+                                       complete=not run.full)
+        prepare_after = current_app.config["HUB_SETTINGS"].sync_prepare_after
+        quarantined = _open_quarantine(session, run.center_code, run.stream)
         session.commit()
+        pages = prepared_pages(spec, context, since, prepare_after=prepare_after)
+        completer = Preparer(context)  # for what a page left to the write
         try:
-            for page, valid, rejected in read_ahead(source, run.stream, since):
-                apply_page(session, actor, run, page, (valid, rejected))
+            for page in pages:
+                quarantined = apply_page(session, actor, run, page, completer,
+                                         quarantined=quarantined)
                 if progress is not None:
                     progress(run)
         except Exception as exc:  # every failure ends the run as failed, with its reason
@@ -225,6 +250,8 @@ def _execute_run(database: Database, run_id: int, source: SyncSource,
             else:
                 log.exception("sync_run_crashed run=%s", run_id)
             return services.finish_run(session, run_id, "failed", describe(exc))
+        finally:
+            pages.close()
         return services.finish_run(session, run_id, "succeeded")
 
 
@@ -235,17 +262,13 @@ def sync_center(database: Database, center: str, *, stream: str | None = None,
     Raises ``Conflict`` when one is already running, ``NotFound`` for an unknown center."""
     runs: list[SyncRun] = []
     with database.session_scope() as session:
-        center_row = services.get_center(session, center)
-        streams = services.streams_of(center_row, stream)
-        source = services.open_source(center_row)
-    try:
-        for name in streams:
-            with database.session_scope() as session:
-                run = services.start_run(session, center, name, trigger=trigger,
-                                         requested_by=requested_by, full=full)
-            closed = execute_run(database, run.id, source, progress=progress)
-            if closed is not None:
-                runs.append(closed)
-    finally:
-        source.close()
+        spec = services.source_spec(services.get_center(session, center))
+        streams = services.streams_of(spec, stream)
+    for name in streams:
+        with database.session_scope() as session:
+            run = services.start_run(session, center, name, trigger=trigger,
+                                     requested_by=requested_by, full=full)
+        closed = execute_run(database, run.id, spec, progress=progress)
+        if closed is not None:
+            runs.append(closed)
     return runs

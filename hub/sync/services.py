@@ -11,12 +11,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub import audit, clock
+from hub import audit, clock, privacy
+from hub.catalog.models import ServiceItem
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.permissions import Principal, Scope, require
 from hub.sync.models import STREAMS, QuarantinedRecord, SyncCursor, SyncRun
-from hub.sync.source import SourceError, SourceFactory, SyncSource
+from hub.sync.prepare import RunContext
+from hub.sync.source import SourceError, SourceSpec, SyncSource
 
 log = logging.getLogger("hub.sync")
 
@@ -38,20 +40,40 @@ def get_center(session: Session, code: str) -> Center:
     return center
 
 
-def open_source(center: Center) -> SyncSource:
-    """The source of records a center's adapter stanza describes (built by the factory
-    the composition root registered)."""
+def source_spec(center: Center) -> SourceSpec:
+    """How to open a center's source (in this process or the preparation process),
+    from its adapter stanza and the factory the composition root registered; checked
+    by opening it once."""
     if not center.adapter:
         raise Conflict(f"中心 {center.code} 未配置适配器，无法同步")
-    factory: SourceFactory = current_app.extensions[SOURCE_FACTORY]
+    spec = SourceSpec(current_app.extensions[SOURCE_FACTORY], center.code, dict(center.adapter))
+    open_source(spec).close()
+    return spec
+
+
+def open_source(spec: SourceSpec) -> SyncSource:
     try:
-        return factory(center.code, center.adapter)
+        return spec.open()
     except SourceError as exc:  # a stanza that cannot work (a token variable unset, …)
-        raise Conflict(f"中心 {center.code} 的适配器配置有误，无法同步：{exc}") from exc
+        raise Conflict(f"中心 {spec.center} 的适配器配置有误，无法同步：{exc}") from exc
 
 
-def streams_of(center: Center, requested: str | None = None) -> list[str]:
-    source = open_source(center)
+def run_context(session: Session, center: str, stream: str, *,
+                complete: bool = True) -> RunContext:
+    """What a run prepares its records against: the catalog's time limits, the working
+    calendar and the PII key, as they are when the run starts."""
+    from hub.approvals.calendar_services import load_calendar
+
+    items = {code: (days, yellow) for code, days, yellow in session.execute(
+        select(ServiceItem.code, ServiceItem.promised_days, ServiceItem.yellow_days))}
+    return RunContext(stream=stream, center=center, cipher=privacy.cipher(),
+                      calendar=load_calendar(session), items=items,
+                      keep_rows=session.get_bind().dialect.name != "postgresql",
+                      complete=complete)
+
+
+def streams_of(spec: SourceSpec, requested: str | None = None) -> list[str]:
+    source = open_source(spec)
     try:
         offered = [s for s in STREAMS if s in source.streams]
     finally:
@@ -59,7 +81,7 @@ def streams_of(center: Center, requested: str | None = None) -> list[str]:
     if requested is None:
         return offered
     if requested not in offered:
-        raise ValidationFailed({"stream": [f"中心 {center.code} 的数据源没有数据流 {requested}"]})
+        raise ValidationFailed({"stream": [f"中心 {spec.center} 的数据源没有数据流 {requested}"]})
     return [requested]
 
 
@@ -111,7 +133,7 @@ def request_runs(session: Session, actor: Principal, center: str, stream: str | 
     """Start a sync of a center now (admin): one running row per stream, committed; the
     caller hands them to the workers."""
     require(actor, "sync.run")
-    streams = streams_of(get_center(session, center), stream)
+    streams = streams_of(source_spec(get_center(session, center)), stream)
     runs = []
     for name in streams:
         runs.append(start_run(session, center, name, trigger="manual",

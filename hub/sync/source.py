@@ -30,8 +30,22 @@ class SyncSource(Protocol):
         ...
 
 
-# (center code, the center's adapter configuration) -> a source of records.
+# (center code, the center's adapter configuration) -> a source of records. It must
+# pickle (a module-level function, or a partial of one): the preparation process opens
+# the source again on its side.
 SourceFactory = Callable[[str, Mapping[str, Any]], SyncSource]
+
+
+@dataclasses.dataclass(frozen=True)
+class SourceSpec:
+    """A center's source as something any process can open."""
+
+    factory: SourceFactory
+    center: str
+    config: Mapping[str, Any]
+
+    def open(self) -> SyncSource:
+        return self.factory(self.center, self.config)
 
 
 class SourceError(Exception):

@@ -33,11 +33,8 @@ def execute_run(run_id: int) -> None:
         run = session.get(SyncRun, run_id)
         if run is None or run.status != "running":
             return  # a redelivery of a run already closed: nothing to do
-        source = services.open_source(services.get_center(session, run.center_code))
-    try:
-        runner.execute_run(database, run_id, source)
-    finally:
-        source.close()
+        spec = services.source_spec(services.get_center(session, run.center_code))
+    runner.execute_run(database, run_id, spec)
 
 
 @shared_task(name="sync.center", acks_late=True)

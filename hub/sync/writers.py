@@ -1,7 +1,7 @@
 """Set-based writes of canonical records into the one database.
 
-Each writer takes a batch of validated records of one center, rejects what the
-database says is wrong (an unknown service item or department, a username taken),
+Each writer takes a batch of prepared records of one center (``hub.sync.prepare``),
+rejects what the database says is wrong (an unknown department, a username taken),
 pre-selects the rows the batch already has to tell new, changed and unchanged apart,
 and writes only the new and the changed in one statement: ``INSERT … ON CONFLICT
 (key) DO UPDATE … WHERE`` the row differs. On PostgreSQL the applications go through
@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, func, select, text, tuple_
+from sqlalchemy import Table, and_, case, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from hub import audit, clock, privacy
 from hub.approvals.calendar import local_date
-from hub.approvals.models import SOURCE_SYNC, Application
-from hub.catalog.models import ServiceItem
+from hub.approvals.models import Application
 from hub.directory.models import Department, User
 from hub.permissions import Principal
+from hub.supervision import rollups
+from hub.supervision.rollups import CaseCount
+from hub.sync.prepare import COPY_COLUMNS, PreparedCase
 
 Record = dict[str, Any]
 Reasons = dict[str, list[str]]
@@ -50,11 +50,6 @@ class WriteResult:
 # its ciphertext differs at every encryption).
 _COMPARED = ("service_item_code", "status", "applicant_name", "applicant_id_hash",
              "submitted_at", "concluded_at")
-_WRITTEN = ("id", "number", "center_code", "service_item_code", "status", "stage", "source",
-            "external_id", "applicant_name", "applicant_id_encrypted", "applicant_id_hash",
-            "applicant_id_masked", "form", "submitted_at", "due_at", "yellow_at",
-            "due_at_provisional", "paused_working_days", "concluded_at", "deleted_at",
-            "version", "created_at", "updated_at")
 # On a change: everything from the source and what follows from it; never the id, the
 # number, the creation time or what the hub itself added.
 _UPDATED = ("service_item_code", "status", "applicant_name", "applicant_id_encrypted",
@@ -62,122 +57,66 @@ _UPDATED = ("service_item_code", "status", "applicant_name", "applicant_id_encry
             "due_at_provisional", "concluded_at", "deleted_at", "updated_at")
 
 
-def synced_number(center: str, external_id: str) -> str:
-    """The hub's number of a synced case: stable, unique per (center, external id), and
-    distinct from the hub's own numbers (which never start with ``S``)."""
-    digest = hashlib.sha256(f"{center}\x1f{external_id}".encode()).hexdigest()[:20].upper()
-    return f"S{digest}"
-
-
-class _Deadlines:
-    """Due dates per (acceptance day, item): every case of a day and an item shares one."""
-
-    def __init__(self, session: Session) -> None:
-        from hub.approvals.calendar_services import load_calendar
-
-        self.calendar = load_calendar(session)
-        self._cache: dict[tuple[dt.date, int, int], tuple[dt.datetime, dt.datetime, bool]] = {}
-
-    def of(self, submitted_at: dt.datetime, days: int, yellow_days: int
-           ) -> tuple[dt.datetime, dt.datetime, bool]:
-        from hub.approvals.routing import make_deadline
-
-        day = local_date(submitted_at)
-        key = (day, days, yellow_days)
-        found = self._cache.get(key)
-        if found is None:
-            deadline = make_deadline(self.calendar, submitted_at, days, yellow_days)
-            found = (deadline.due_at, deadline.yellow_at, deadline.provisional)
-            # Both dates depend on the day only, except a yellow_at "at once" (when the
-            # limit is that short), which is the instant itself.
-            if days - yellow_days > 0:
-                self._cache[key] = found
-        return found
-
-
-def _same(old: Any, record: Record, id_hash: str) -> bool:
-    return (old.service_item_code == record["service_item"] and old.status == record["status"]
-            and old.applicant_name == record["applicant_name"]
-            and old.applicant_id_hash == id_hash
-            and old.submitted_at == record["submitted_at"]
-            and old.concluded_at == record["concluded_at"]
-            and (old.deleted_at is not None) == record["deleted"])
+def _same(old: Any, case: PreparedCase) -> bool:
+    return ((old.service_item_code, old.status, old.applicant_name, old.applicant_id_hash,
+             old.submitted_at, old.concluded_at) == case.compared
+            and (old.deleted_at is not None) == case.deleted)
 
 
 def write_applications(session: Session, center: str, actor: Principal,
-                       records: Sequence[Record]) -> tuple[WriteResult, set[dt.date]]:
-    """Upsert a batch of canonical application records of ``center``; returns the counts
-    and the Asia/Shanghai days whose rollups the batch touched (old and new days)."""
+                       cases: Sequence[PreparedCase],
+                       complete: Callable[[list[Record]], list[PreparedCase]]) -> WriteResult:
+    """Upsert a batch of prepared case records of ``center``, with their rollups;
+    ``complete`` finishes the preparation of the new and changed ones that lack it."""
     result = WriteResult()
-    codes = {r["service_item"] for r in records}
-    items = {code: (days, yellow) for code, days, yellow in session.execute(
-        select(ServiceItem.code, ServiceItem.promised_days, ServiceItem.yellow_days)
-        .where(ServiceItem.code.in_(codes)))}
-    known = []
-    for record in records:
-        if record["service_item"] in items:
-            known.append(record)
-        else:
-            result.rejected.append((record, {"service_item": [
-                f"目录中没有办事事项 {record['service_item']}"]}))
-    if not known:
-        return result, set()
+    if not cases:
+        return result
     existing = {row.external_id: row for row in
-                _existing(session, center, [r["external_id"] for r in known])}
-    cipher = privacy.cipher()
-    deadlines = _Deadlines(session)
+                _existing(session, center, [c.key for c in cases])}
     now = clock.now()
-    new_rows: list[Record] = []
-    changed_rows: list[Record] = []
-    days: set[dt.date] = set()
-    for record in known:
-        key = record["external_id"]
-        result.accepted.append(key)
-        id_number = record["applicant_id_number"]
-        id_hash = cipher.lookup_hash(id_number)
-        old = existing.get(key)
-        if old is not None and _same(old, record, id_hash):
+    new_rows: list[PreparedCase] = []
+    changed_rows: list[PreparedCase] = []
+    recount: set[dt.date] = set()
+    for case in cases:
+        result.accepted.append(case.key)
+        old = existing.get(case.key)
+        if old is None:
+            new_rows.append(case)
+        elif _same(old, case):
             result.unchanged += 1
-            continue
-        promised, yellow_days = items[record["service_item"]]
-        due_at, yellow_at, provisional = deadlines.of(record["submitted_at"], promised,
-                                                      yellow_days)
-        row = {
-            "id": old.id if old is not None else uuid.uuid4(),
-            "number": synced_number(center, key), "center_code": center,
-            "service_item_code": record["service_item"], "status": record["status"],
-            "stage": 1, "source": SOURCE_SYNC, "external_id": key,
-            "applicant_name": record["applicant_name"],
-            "applicant_id_encrypted": cipher.encrypt(id_number), "applicant_id_hash": id_hash,
-            "applicant_id_masked": privacy.mask_id_number(id_number), "form": {},
-            "submitted_at": record["submitted_at"], "due_at": due_at, "yellow_at": yellow_at,
-            "due_at_provisional": provisional, "paused_working_days": 0,
-            "concluded_at": record["concluded_at"],
-            "deleted_at": ((old.deleted_at if old is not None and old.deleted_at else
-                            record["updated_at"]) if record["deleted"] else None),
-            "version": 1, "created_at": now, "updated_at": now,
-        }
-        (changed_rows if old is not None else new_rows).append(row)
-        for moment in (record["submitted_at"], record["concluded_at"]) + (
-                (old.submitted_at, old.concluded_at) if old is not None else ()):
-            if moment is not None:
-                days.add(local_date(moment))
+        else:  # written with its new values; its id and first tombstone time stay (SQL)
+            changed_rows.append(case)
+            for moment in (*case.compared[4:6], old.submitted_at, old.concluded_at):
+                if moment is not None:
+                    recount.add(local_date(moment))
+    if any(c.line is None for c in new_rows + changed_rows):
+        new_rows, changed_rows = _completed(new_rows, complete), _completed(changed_rows, complete)
+    added: list[CaseCount] = [count for case in new_rows for count in case.counts or ()]
     if new_rows or changed_rows:
         rows = new_rows + changed_rows
         if session.get_bind().dialect.name == "postgresql":
-            inserted, updated = _copy_upsert_applications(session, rows)
+            inserted, updated = _copy_upsert_applications(session, [c.line for c in rows], now)
         else:
-            inserted, updated = _upsert_applications(session, rows)
+            inserted, updated = _upsert_applications(
+                session, [{**c.row, "created_at": now, "updated_at": now}  # type: ignore[dict-item]
+                          for c in rows])
         if (inserted, updated) != (len(new_rows), len(changed_rows)):
             raise SyncReconciliationError(
                 f"applications of {center}: expected {len(new_rows)} inserted and "
                 f"{len(changed_rows)} updated, the database reports {inserted} and {updated}")
         result.inserted, result.updated = inserted, updated
+        rollups.count_synced(session, center, added=added, recount=recount)
         audit.record(session, actor, "sync.applications_written", target_type="center",
                      target_id=center, center=center,
-                     after={"inserted": [r["external_id"] for r in new_rows],
-                            "updated": [r["external_id"] for r in changed_rows]})
-    return result, days
+                     after={"inserted": [c.key for c in new_rows],
+                            "updated": [c.key for c in changed_rows]})
+    return result
+
+
+def _completed(cases: list[PreparedCase],
+               complete: Callable[[list[Record]], list[PreparedCase]]) -> list[PreparedCase]:
+    ready = [c for c in cases if c.line is not None]
+    return ready + complete([c.record for c in cases if c.line is None])  # type: ignore[misc]
 
 
 _PRESELECTED = ("external_id", "id", *_COMPARED, "deleted_at")
@@ -216,7 +155,10 @@ def _upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["center_code", "external_id"],
-        set_={**{c: stmt.excluded[c] for c in _UPDATED}, "version": table.c.version + 1},
+        set_={**{c: stmt.excluded[c] for c in _UPDATED}, "version": table.c.version + 1,
+              "deleted_at": case((stmt.excluded.deleted_at.is_(None), None),
+                                 else_=func.coalesce(table.c.deleted_at,
+                                                     stmt.excluded.deleted_at))},
         where=_differs(table, stmt.excluded))
     before = _count_keys(session, rows)
     session.execute(stmt, rows)
@@ -231,32 +173,34 @@ def _count_keys(session: Session, rows: list[Record]) -> int:
              Application.external_id.in_([r["external_id"] for r in rows])))) or 0
 
 
-_STAGE = "sync_stage_applications"
+_STAGE = "sync_stage_cases"
 
 
-def _copy_upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int]:
-    """PostgreSQL: COPY the batch into a temporary staging table, then one
-    ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
-    (xmax = 0)`` tells the inserted rows from the updated ones."""
-    import json
-
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} "
-                         "(LIKE applications INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
-    columns = ", ".join(_WRITTEN)
+def _copy_upsert_applications(session: Session, lines: list[bytes], now: dt.datetime
+                              ) -> tuple[int, int]:
+    """PostgreSQL: COPY the batch's prepared lines into a temporary staging table, then
+    one ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
+    (xmax = 0)`` tells the inserted rows from the updated ones. A changed row keeps its
+    id, and the time it was first tombstoned."""
+    copied = ", ".join(COPY_COLUMNS)
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS "
+                         f"AS SELECT {copied} FROM applications WITH NO DATA"))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {_STAGE} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([json.dumps(row[c]) if c == "form" else row[c] for c in _WRITTEN])
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED)
+    with cursor.copy(f"COPY {_STAGE} ({copied}) FROM STDIN") as copy:
+        copy.write(b"".join(lines))
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED if c != "deleted_at")
     compared = ", ".join(f"applications.{c}" for c in _COMPARED)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
     flags = session.execute(text(
-        f"INSERT INTO applications ({columns}) SELECT {columns} FROM {_STAGE} "
+        f"INSERT INTO applications ({copied}, created_at, updated_at) "
+        f"SELECT {copied}, :now, :now FROM {_STAGE} "
         f"ON CONFLICT (center_code, external_id) DO UPDATE SET {assignments}, "
+        "deleted_at = CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL "
+        "ELSE coalesce(applications.deleted_at, EXCLUDED.deleted_at) END, "
         "version = applications.version + 1 "
         f"WHERE ({compared}, applications.deleted_at IS NULL) IS DISTINCT FROM "
         f"({incoming}, EXCLUDED.deleted_at IS NULL) "
-        "RETURNING (xmax = 0) AS inserted")).scalars().all()
+        "RETURNING (xmax = 0) AS inserted"), {"now": now}).scalars().all()
     session.execute(text(f"TRUNCATE {_STAGE}"))
     inserted = sum(1 for flag in flags if flag)
     return inserted, len(flags) - inserted

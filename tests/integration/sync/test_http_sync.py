@@ -152,3 +152,21 @@ def test_synced_cases_get_due_dates_masked_ids_and_count_in_supervision(app, htt
     submitted = session.scalar(select(func.sum(CenterDay.submitted)).where(
         CenterDay.center_code == "binhe"))
     assert submitted == 12
+
+
+def test_a_full_reread_prepares_only_the_new_and_changed_records_whole(app, http_center, session):
+    from hub.privacy import cipher
+
+    records = cases(20)
+    http_center.put_many("applications", records)
+    sync(app, stream="applications")
+    changed = records[5]["external_id"]
+    http_center.change("applications", changed, applicant_name="王小二")
+    [extra] = http_center.put_many("applications", cases(1, seed=9, first=201))
+    [full] = sync(app, stream="applications", full=True)
+    assert full.status == "succeeded" and counts(full) == (21, 1, 1, 19, 0), full.error
+    rows = stored(session)
+    assert rows[changed].applicant_name == "王小二" and rows[changed].version == 2
+    new = rows[extra["external_id"]]
+    assert cipher().decrypt(new.applicant_id_encrypted) == extra["applicant_id_number"]
+    assert new.due_at > new.submitted_at and new.number.startswith("S")
