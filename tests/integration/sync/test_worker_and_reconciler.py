@@ -124,8 +124,14 @@ def vhost_url() -> Iterator[str]:
 @pytest.mark.broker
 @pytest.mark.slow
 @pytest.mark.timeout(120)
+@pytest.mark.parametrize("records, page, delay, handoff", [
+    (30, 25, 0.0, False),
+    # 40 pages served in no less than 8 s: the preparation process is up long before
+    (400, 10, 0.2, True),
+], ids=["in-the-worker", "preparation-process"])
 def test_a_worker_on_the_centers_queue_carries_out_the_run(vhost_url, database_url, tmp_path,
-                                                          fake_center, monkeypatch):
+                                                          fake_center, monkeypatch, records,
+                                                          page, delay, handoff):
     from tests.conftest import build_app
     from tests.integration.sync.conftest import http_stanza, point
 
@@ -142,17 +148,19 @@ def test_a_worker_on_the_centers_queue_carries_out_the_run(vhost_url, database_u
     made = People(app)
     made.service_item()
     admin = made.admin()
-    fake_center.put_many("applications", cases(30))
+    fake_center.put_many("applications", cases(records))
+    fake_center.faults.delay_seconds = delay
     monkeypatch.setenv(TOKEN_ENV, fake_center.token)
-    point(app, "binhe", http_stanza(fake_center))
+    point(app, "binhe", http_stanza(fake_center, batch_size=page))
     settings = app.config["HUB_SETTINGS"]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
            "HUB_DATABASE_URL": settings.database_url, "HUB_BROKER_URL": vhost_url,
            "HUB_SECRET_KEY": settings.secret_key, "HUB_PII_KEY": settings.pii_key,
            "HUB_INSTANCE_PATH": settings.instance_path, "HUB_CENTERS_CONFIG": settings.centers_config,
-           "HUB_LOG_LEVEL": "WARNING", TOKEN_ENV: fake_center.token}
+           "HUB_LOG_LEVEL": "INFO", "HUB_SYNC_PREPARE_AFTER": "1" if handoff else "0",
+           TOKEN_ENV: fake_center.token}
     worker = subprocess.Popen([HUB, "worker", "--queues", "sync.binhe", "--concurrency", "1",
-                               "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+                               "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                                "--without-heartbeat"], env=env, cwd=ROOT, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=open(tmp_path / "worker.log", "wb"))
     try:
@@ -170,8 +178,11 @@ def test_a_worker_on_the_centers_queue_carries_out_the_run(vhost_url, database_u
             if run.status != "running":
                 break
             time.sleep(0.3)
-        assert run.status == "succeeded", (run.error, (tmp_path / "worker.log").read_text())
-        assert counts(run) == (30, 30, 0, 0, 0)
+        log = (tmp_path / "worker.log").read_text()
+        assert run.status == "succeeded", (run.error, log)
+        assert counts(run) == (records, records, 0, 0, 0)
+        # a prefork child (daemonic) hands its source to a process of its own, or does not
+        assert ("sync_handoff center=binhe" in log) == handoff, log
     finally:
         worker.terminate()
         worker.wait(timeout=30)
