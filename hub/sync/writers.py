@@ -10,9 +10,10 @@ not written at all, so a re-run with nothing new rewrites nothing.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, and_, case, func, select, text, tuple_
@@ -179,15 +180,28 @@ _STAGE = "sync_stage_cases"
 def _copy_upsert_applications(session: Session, lines: list[bytes], now: dt.datetime
                               ) -> tuple[int, int]:
     """PostgreSQL: COPY the batch's prepared lines into a temporary staging table, then
-    one ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
-    (xmax = 0)`` tells the inserted rows from the updated ones. A changed row keeps its
-    id, and the time it was first tombstoned."""
+    upsert from it (``upsert_from_stage``)."""
+    with stage(session) as copy:
+        copy.write(b"".join(lines))
+    return upsert_from_stage(session, now)
+
+
+@contextlib.contextmanager
+def stage(session: Session) -> Iterator[Any]:
+    """A COPY into the (emptied at commit) staging table of the COPY_COLUMNS."""
     copied = ", ".join(COPY_COLUMNS)
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS "
                          f"AS SELECT {copied} FROM applications WITH NO DATA"))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {_STAGE} ({copied}) FROM STDIN") as copy:
-        copy.write(b"".join(lines))
+        yield copy
+
+
+def upsert_from_stage(session: Session, now: dt.datetime) -> tuple[int, int]:
+    """One ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
+    (xmax = 0)`` tells the inserted rows from the updated ones. A changed row keeps its
+    id, and the time it was first tombstoned. Returns (inserted, updated)."""
+    copied = ", ".join(COPY_COLUMNS)
     assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED if c != "deleted_at")
     compared = ", ".join(f"applications.{c}" for c in _COMPARED)
     incoming = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
