@@ -50,9 +50,9 @@ class Settings:
     sync_hour: int = 1
     sync_minute: int = 30
     sync_batch_size: int = 1000  # records per committed batch (and per page asked of a center)
-    # A run hands its source to a preparation process (a second core) once it has
-    # prepared this many records itself and goes on; 0: never. Runs of one batch never
-    # pay the process's start.
+    # A run starts a preparation process (a second core) once it has prepared this many
+    # records itself, and hands it the source when it is up; 0: never. A run of fewer
+    # records never pays the process's start.
     sync_prepare_after: int = 1000
     sync_stale_seconds: int = 15 * 60  # a running sync without a heartbeat this long has died
     sync_reconcile_minutes: int = 5

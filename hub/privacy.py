@@ -15,15 +15,10 @@ class PiiCipher:
     """Fernet (AES + HMAC) for the value, HMAC-SHA256 for equality look-ups."""
 
     def __init__(self, key: str) -> None:
-        self._key = key
         material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"hub-pii-v1",
                         info=b"applicant personal data").derive(key.encode())
         self._fernet = Fernet(base64.urlsafe_b64encode(material[:32]))
         self._hmac_key = material[32:]
-
-    def __reduce__(self) -> tuple[type[PiiCipher], tuple[str]]:
-        # Pickled by its key: the sync's preparation process encrypts with the same one.
-        return PiiCipher, (self._key,)
 
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()

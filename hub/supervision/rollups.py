@@ -1,9 +1,10 @@
 """Keep the supervision rollups in the transaction of the change they count.
 
 The routing services call ``track_application`` / ``track_task`` after creating a
-case or task or changing its status; the sync calls ``refresh`` in each batch's
-transaction with the Asia/Shanghai days the batch touched (both the old and the new
-``submitted_at``/``concluded_at`` day of a record that moved). None of them commits:
+case or task or changing its status; the sync calls ``count_synced`` in each batch's
+transaction: the cases new to the hub added to their days, the Asia/Shanghai days of
+changed cases (both the old and the new ``submitted_at``/``concluded_at`` day of a
+record that moved) recounted by ``refresh``. None of them commits:
 the caller's commit makes the change and its count visible together.
 
 Increments are ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: atomic on
@@ -29,7 +30,6 @@ from hub.approvals.models import (
     Application,
     ApprovalTask,
 )
-from hub.db import upsert
 from hub.supervision import indicators as ind
 from hub.supervision.models import (
     CenterDay,

@@ -20,11 +20,15 @@ import pickle
 import select
 import subprocess
 import sys
+import threading
+import traceback
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from hub.sync.prepare import PreparedPage, Preparer, RunContext
 from hub.sync.source import SourceError, SourceSpec
+
+if TYPE_CHECKING:  # the heavy imports wait until the process has its stdout put aside
+    from hub.sync.prepare import PreparedPage, RunContext
 
 READY = b"R"  # written once the process has imported everything and waits for its job
 
@@ -37,31 +41,35 @@ class PreparationProcess:
             [sys.executable, "-m", "hub.sync.preparation"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE)
         self._ready = False
+        self.failed = False
 
     def ready(self) -> bool:
-        """Whether the process has started and waits for its job (never blocks)."""
+        """Whether the process has started and waits for its job (never blocks); raises
+        ``SourceError`` when it could not start."""
         if not self._ready:
             out = self._stdout()
             if select.select([out], [], [], 0)[0]:
                 if os.read(out.fileno(), 1) != READY:
+                    self._process.kill()
                     raise SourceError(f"数据准备进程未能启动（退出码 {self._process.wait()}）")
                 self._ready = True
         return self._ready
 
     def pages(self, spec: SourceSpec, context: RunContext, since: str | None
               ) -> Iterator[PreparedPage]:
-        """The prepared pages of the source from ``since``, as the process sends them."""
-        while not self.ready():
-            select.select([self._stdout()], [], [])
+        """The prepared pages of the source from ``since``, as the process sends them.
+        Its stdin stays open: the process ends when it closes (the runner has gone)."""
+        if not self._ready:
+            raise RuntimeError("the preparation process is not ready")
         stdin = self._process.stdin
         assert stdin is not None
         pickle.dump((spec, context, since), stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        stdin.close()
+        stdin.flush()
         out = self._stdout()
         while True:
             try:
                 kind, value = pickle.load(out)
-            except EOFError:
+            except (EOFError, OSError, ValueError):  # ValueError: the pipe closed under it
                 raise SourceError(
                     f"数据准备进程意外退出（退出码 {self._process.wait()}），已提交的批次保留"
                 ) from None
@@ -75,12 +83,16 @@ class PreparationProcess:
                 raise RuntimeError(f"数据准备进程出错：{value}")
 
     def close(self) -> None:
+        """Stop the process (at once: it only reads and computes) and reap it."""
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
         for pipe in (self._process.stdin, self._process.stdout):
             if pipe is not None and not pipe.closed:
-                pipe.close()
+                try:
+                    pipe.close()
+                except OSError:
+                    pass
 
     def _stdout(self) -> BinaryIO:
         out = self._process.stdout
@@ -88,9 +100,11 @@ class PreparationProcess:
         return out
 
 
-def serve(job_in: BinaryIO, pages_out: BinaryIO) -> None:
-    """The process's side: read the job, then send every prepared page and an ending."""
-    spec, context, since = pickle.load(job_in)
+def serve(job: tuple[SourceSpec, RunContext, str | None], pages_out: BinaryIO) -> None:
+    """The process's side: send every prepared page of the job, then an ending."""
+    from hub.sync.prepare import Preparer
+
+    spec, context, since = job
     preparer = Preparer(context)
 
     def send(kind: str, value: Any) -> None:
@@ -111,18 +125,34 @@ def serve(job_in: BinaryIO, pages_out: BinaryIO) -> None:
     except BrokenPipeError:
         raise
     except Exception as exc:  # reported to the runner, which fails the run with it
+        traceback.print_exc()
         send("crash", f"{type(exc).__name__}: {exc}")
         return
     send("done", None)
 
 
+def _exit_when_orphaned(job_in: BinaryIO) -> None:
+    """The runner keeps our stdin open while it wants pages: its end means it has gone
+    (killed, out of memory), and nobody is left to prepare for."""
+    job_in.read()
+    os._exit(1)
+
+
 def main() -> None:
-    out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write into the pipe
-    out.write(READY)
-    out.flush()
+    # Our stdout is the pipe of pickles: whatever else writes to file descriptor 1
+    # (an import, a C library, a subprocess) must land on stderr instead.
+    pipe = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    import hub.sync.prepare  # noqa: F401  (the imports, before saying we are ready)
+
+    pipe.write(READY)
+    pipe.flush()
+    job_in = sys.stdin.buffer
+    job = pickle.load(job_in)
+    threading.Thread(target=_exit_when_orphaned, args=(job_in,), daemon=True).start()
     try:
-        serve(sys.stdin.buffer, out)
+        serve(job, pipe)
     except BrokenPipeError:  # the runner is gone: nobody to prepare for
         os._exit(1)
 

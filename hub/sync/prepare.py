@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -39,7 +40,7 @@ class RunContext:
 
     stream: str
     center: str
-    cipher: privacy.PiiCipher
+    pii_key: str = dataclasses.field(repr=False)  # goes to the preparation process's stdin
     calendar: WorkingCalendar
     items: Mapping[str, tuple[int, int]]  # service item -> (promised days, yellow days)
     keep_rows: bool = False  # the rows' values too, not only their COPY lines
@@ -110,8 +111,6 @@ def validate(stream: str, raws: Iterable[Any]) -> tuple[list[dict[str, Any]],
 def synced_number(center: str, external_id: str) -> str:
     """The hub's number of a synced case: stable, unique per (center, external id), and
     distinct from the hub's own numbers (which never start with ``S``)."""
-    import hashlib
-
     digest = hashlib.sha256(f"{center}\x1f{external_id}".encode()).hexdigest()[:20].upper()
     return f"S{digest}"
 
@@ -121,6 +120,7 @@ class Preparer:
 
     def __init__(self, context: RunContext) -> None:
         self.context = context
+        self.cipher = privacy.PiiCipher(context.pii_key)
         # Due dates per (acceptance day, item limits): every case of a day shares one.
         self._deadlines: dict[tuple[dt.date, int, int], tuple[dt.datetime, dt.datetime, bool]] = {}
 
@@ -145,7 +145,7 @@ class Preparer:
                     f"目录中没有办事事项 {record['service_item']}"]}))
         if self.context.complete:
             return self.complete(known)
-        lookup_hash = self.context.cipher.lookup_hash
+        lookup_hash = self.cipher.lookup_hash
         return [PreparedCase(
             key=r["external_id"], compared=(
                 r["service_item"], r["status"], r["applicant_name"],
@@ -155,15 +155,16 @@ class Preparer:
     def complete(self, records: list[dict[str, Any]]) -> list[PreparedCase]:
         """Cases with everything a write needs, from canonical records of known items."""
         context = self.context
-        cipher, items, center = context.cipher, context.items, context.center
+        cipher, items, center = self.cipher, context.items, context.center
         known = [(record, self._deadline(record["submitted_at"], *items[record["service_item"]]))
                  for record in records]
-        moments = [m for r, (due_at, _, _) in known
-                   for m in (r["submitted_at"], r["concluded_at"], due_at) if m]
+        # The working days of conclusions, over the page's span, by a running count.
+        moments = [m for r, (due_at, _, _) in known if r["concluded_at"] is not None
+                   for m in (r["submitted_at"], r["concluded_at"], due_at)]
         calendar: ind.Calendar = context.calendar
-        if moments:  # a running count of working days over the page's span
-            calendar = ind.CountingCalendar(context.calendar, ind.local_date(min(moments)),
-                                            ind.local_date(max(moments)))
+        if moments:
+            calendar = ind.CountingCalendar(context.calendar, local_date(min(moments)),
+                                            local_date(max(moments)))
         ids = uuid.uuid4  # new rows' ids (a changed row keeps its own)
         center_text = copy_text(center)
         prepared = []

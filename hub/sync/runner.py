@@ -36,76 +36,122 @@ log = logging.getLogger("hub.sync")
 Progress = Callable[[SyncRun], None]
 
 
-def read_ahead(items: Iterator[PreparedPage], *, depth: int = 2) -> Iterator[PreparedPage]:
-    """``items`` produced one or two ahead in a thread, so the next page's HTTP and
-    preparation (or unpickling) overlap the database writing this one."""
-    pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
+class ReadAhead:
+    """Items of an iterator produced one or two ahead in a thread, so the next page's HTTP
+    and preparation (or unpickling) overlap the database writing this one."""
 
-    def produce() -> None:
+    _DONE = object()
+
+    def __init__(self, items: Iterator[PreparedPage], *, depth: int = 2) -> None:
+        self._items = items
+        self._pages: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="sync-read-ahead",
+                                        daemon=True)
+        self._thread.start()
+
+    def _hand(self, item: Any) -> bool:  # False once the consumer has gone
+        while not self._stop.is_set():
+            try:
+                self._pages.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self) -> None:
         try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        pages.put(item, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+            for item in self._items:
+                if not self._hand(item):
                     return
-            pages.put(done)
+            self._hand(self._DONE)
         except BaseException as exc:  # handed to the consumer, raised there
-            pages.put(exc)
+            self._hand(exc)
 
-    worker = threading.Thread(target=produce, name="sync-read-ahead", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = pages.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join(timeout=30)
+    def __iter__(self) -> ReadAhead:
+        return self
+
+    def __next__(self) -> PreparedPage:
+        item = self._pages.get()
+        if item is self._DONE:
+            self._pages.put(item)  # asked again, it ends again
+            raise StopIteration
+        if isinstance(item, BaseException):
+            raise item
+        return item  # type: ignore[no-any-return]
+
+    def close(self, wait: float = 30) -> None:
+        """Tell the thread to stop; wait for it ``wait`` seconds at most (it may be in
+        the middle of a page, which nobody will take)."""
+        self._stop.set()
+        self._thread.join(timeout=wait)
 
 
 def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
                    prepare_after: int) -> Iterator[PreparedPage]:
     """The run's pages, prepared. The runner prepares them itself (in a read-ahead
-    thread) and, once it has done ``prepare_after`` records of a run that goes on,
-    starts a preparation process and hands it the source at the last page it took: the
-    pages the thread had read beyond it are dropped and read again there. Taking the
-    next page means the one before is committed, so the hand-off cursor is committed."""
+    thread) and, once it has done ``prepare_after`` records, starts a preparation process
+    and, when it is up, hands it the source at the last page it took: the pages the
+    thread had read beyond it are dropped and read again there. Taking the next page
+    means the one before is committed, so the hand-off cursor is committed. A process
+    that cannot start leaves the run to go on here."""
     source = services.open_source(spec)
     preparer = Preparer(context)
     process: PreparationProcess | None = None
-    cursor, prepared = since, 0
+    cursor, prepared, tried = since, 0, False
     try:
-        local = read_ahead(preparer.prepare(page) for page in source.read(context.stream, since)
-                           if page.records)
+        local = ReadAhead(preparer.prepare(page) for page in source.read(context.stream, since)
+                          if page.records)
         try:
             for page in local:
                 yield page
                 cursor, prepared = page.cursor, prepared + page.fetched
-                if process is None and 0 < prepare_after <= prepared and cursor is not None:
-                    process = PreparationProcess()  # it starts while this thread goes on
-                if process is not None and process.ready():
+                if not tried and 0 < prepare_after <= prepared and cursor is not None:
+                    tried = True
+                    process = _start_process(context)
+                if process is not None and _ready(process, context):
                     break
+                if process is not None and process.failed:
+                    process.close()
+                    process = None
             else:
                 return
         finally:
-            local.close()
+            # At the hand-off the thread may be fetching a page nobody will take: it
+            # stops after it, and the hand-off does not wait (the source closes at the end).
+            local.close(wait=0 if process is not None else 30)
         log.info("sync_handoff center=%s stream=%s after=%s", context.center, context.stream,
                  prepared)
-        yield from read_ahead(process.pages(spec, context, cursor))
+        remote = ReadAhead(process.pages(spec, context, cursor))
+        try:
+            for page in remote:
+                yield page
+        finally:
+            process.close()  # first: the thread reading its pipe then sees the end at once
+            remote.close()
     finally:
-        source.close()
         if process is not None:
             process.close()
+        source.close()
+
+
+def _start_process(context: RunContext) -> PreparationProcess | None:
+    try:
+        return PreparationProcess()
+    except OSError as exc:
+        log.warning("sync_prepare_unavailable center=%s stream=%s error=%s", context.center,
+                    context.stream, exc)
+        return None
+
+
+def _ready(process: PreparationProcess, context: RunContext) -> bool:
+    try:
+        return process.ready()
+    except SourceError as exc:
+        log.warning("sync_prepare_unavailable center=%s stream=%s error=%s", context.center,
+                    context.stream, exc)
+        process.failed = True
+        return False
 
 
 def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedPage,
@@ -243,6 +289,7 @@ def _execute_run(database: Database, run_id: int, spec: SourceSpec,
                 if progress is not None:
                     progress(run)
         except Exception as exc:  # every failure ends the run as failed, with its reason
+            pages.close()  # its process and threads gone before the run is seen closed
             session.rollback()
             if isinstance(exc, (SourceError, SyncReconciliationError, HubError)):
                 log.error("sync_run_error run=%s center=%s stream=%s error=%s", run_id,
@@ -250,8 +297,7 @@ def _execute_run(database: Database, run_id: int, spec: SourceSpec,
             else:
                 log.exception("sync_run_crashed run=%s", run_id)
             return services.finish_run(session, run_id, "failed", describe(exc))
-        finally:
-            pages.close()
+        pages.close()
         return services.finish_run(session, run_id, "succeeded")
 
 

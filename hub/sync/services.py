@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub import audit, clock, privacy
+from hub import audit, clock
 from hub.catalog.models import ServiceItem
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -66,7 +66,8 @@ def run_context(session: Session, center: str, stream: str, *,
 
     items = {code: (days, yellow) for code, days, yellow in session.execute(
         select(ServiceItem.code, ServiceItem.promised_days, ServiceItem.yellow_days))}
-    return RunContext(stream=stream, center=center, cipher=privacy.cipher(),
+    return RunContext(stream=stream, center=center,
+                      pii_key=current_app.config["HUB_SETTINGS"].pii_key,
                       calendar=load_calendar(session), items=items,
                       keep_rows=session.get_bind().dialect.name != "postgresql",
                       complete=complete)

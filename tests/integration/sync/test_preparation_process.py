@@ -119,3 +119,19 @@ def test_a_preparation_process_that_dies_fails_the_run_and_the_next_run_resumes(
     assert resumed.cursor_start == failed.cursor_end
     assert counts(resumed) == (RECORDS - kept, RECORDS - kept, 0, 0, 0)  # no record twice
     assert len(session.scalars(select(Application.id)).all()) == RECORDS
+
+
+def test_a_preparation_process_that_cannot_start_leaves_the_run_to_go_on_here(
+        app, http_center, session, caplog, monkeypatch):
+    import sys
+
+    point(app, "binhe", http_stanza(http_center, batch_size=PAGE))
+    http_center.put_many("applications", application_records(
+        "binhe", 100, items=("open-restaurant",)))
+    caplog.set_level(logging.INFO, logger="hub.sync")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # a process that exits at once
+    [run] = sync(app)
+    assert run.status == "succeeded", run.error
+    assert counts(run) == (100, 100, 0, 0, 0)
+    assert "sync_prepare_unavailable" in caplog.text and not handed_off(caplog)
+    assert preparation_processes() == []
