@@ -16,7 +16,20 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, select, text, tuple_
+from sqlalchemy import (
+    DateTime,
+    Table,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from hub import audit, clock, privacy
@@ -148,21 +161,26 @@ def _differs(table: Table, excluded: Any) -> Any:
     return target.is_distinct_from(incoming)
 
 
+def _on_conflict(stmt: Any) -> Any:
+    """The one conflict rule of both backends: a changed row takes the source's values,
+    keeps its id and the time it was first tombstoned, and is written only when it
+    differs."""
+    table, excluded = Application.__table__, stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=["center_code", "external_id"],
+        set_={**{c: excluded[c] for c in _UPDATED if c != "deleted_at"},
+              "deleted_at": case((excluded.deleted_at.is_(None), None),
+                                 else_=func.coalesce(table.c.deleted_at, excluded.deleted_at)),
+              "version": table.c.version + 1},
+        where=_differs(table, excluded))
+
+
 def _upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int]:
     """SQLite (and any backend without COPY): one executemany ``INSERT … ON CONFLICT``."""
     from sqlalchemy.dialects.sqlite import insert
 
-    table = Application.__table__
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["center_code", "external_id"],
-        set_={**{c: stmt.excluded[c] for c in _UPDATED}, "version": table.c.version + 1,
-              "deleted_at": case((stmt.excluded.deleted_at.is_(None), None),
-                                 else_=func.coalesce(table.c.deleted_at,
-                                                     stmt.excluded.deleted_at))},
-        where=_differs(table, stmt.excluded))
     before = _count_keys(session, rows)
-    session.execute(stmt, rows)
+    session.execute(_on_conflict(insert(Application.__table__)), rows)
     after = _count_keys(session, rows)
     return after - before, len(rows) - (after - before)
 
@@ -197,24 +215,25 @@ def stage(session: Session) -> Iterator[Any]:
         yield copy
 
 
+def _from_stage() -> Any:
+    from sqlalchemy.dialects.postgresql import insert
+
+    staged = table(_STAGE, *[column(c) for c in COPY_COLUMNS])
+    at = bindparam("now", type_=DateTime(timezone=True))
+    return _on_conflict(insert(Application.__table__).from_select(
+        [*COPY_COLUMNS, "created_at", "updated_at"],
+        select(*[staged.c[c] for c in COPY_COLUMNS], at, at)
+    )).returning(literal_column("xmax = 0"))
+
+
+_FROM_STAGE = _from_stage()  # built once, run with the batch's time
+
+
 def upsert_from_stage(session: Session, now: dt.datetime) -> tuple[int, int]:
-    """One ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs; ``RETURNING
-    (xmax = 0)`` tells the inserted rows from the updated ones. A changed row keeps its
-    id, and the time it was first tombstoned. Returns (inserted, updated)."""
-    copied = ", ".join(COPY_COLUMNS)
-    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _UPDATED if c != "deleted_at")
-    compared = ", ".join(f"applications.{c}" for c in _COMPARED)
-    incoming = ", ".join(f"EXCLUDED.{c}" for c in _COMPARED)
-    flags = session.execute(text(
-        f"INSERT INTO applications ({copied}, created_at, updated_at) "
-        f"SELECT {copied}, :now, :now FROM {_STAGE} "
-        f"ON CONFLICT (center_code, external_id) DO UPDATE SET {assignments}, "
-        "deleted_at = CASE WHEN EXCLUDED.deleted_at IS NULL THEN NULL "
-        "ELSE coalesce(applications.deleted_at, EXCLUDED.deleted_at) END, "
-        "version = applications.version + 1 "
-        f"WHERE ({compared}, applications.deleted_at IS NULL) IS DISTINCT FROM "
-        f"({incoming}, EXCLUDED.deleted_at IS NULL) "
-        "RETURNING (xmax = 0) AS inserted"), {"now": now}).scalars().all()
+    """One ``INSERT … SELECT … ON CONFLICT … DO UPDATE … WHERE`` it differs (the rule of
+    ``_on_conflict``); ``RETURNING (xmax = 0)`` tells the inserted rows from the updated
+    ones. Returns (inserted, updated)."""
+    flags = session.execute(_FROM_STAGE, {"now": now}).scalars().all()
     session.execute(text(f"TRUNCATE {_STAGE}"))
     inserted = sum(1 for flag in flags if flag)
     return inserted, len(flags) - inserted
