@@ -41,7 +41,6 @@ class PreparationProcess:
             [sys.executable, "-m", "hub.sync.preparation"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE)
         self._ready = False
-        self.failed = False
 
     def ready(self) -> bool:
         """Whether the process has started and waits for its job (never blocks); raises

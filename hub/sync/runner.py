@@ -26,7 +26,7 @@ from hub.errors import HubError
 from hub.permissions import Principal
 from hub.sync import services
 from hub.sync.models import QuarantinedRecord, SyncCursor, SyncRun
-from hub.sync.prepare import PreparedPage, Preparer, RunContext
+from hub.sync.prepare import PreparedPage, Preparer
 from hub.sync.preparation import PreparationProcess
 from hub.sync.source import SourceError, SourceSpec
 from hub.sync.writers import SyncReconciliationError, mask_record, write_applications, write_staff
@@ -87,7 +87,7 @@ class ReadAhead:
         self._thread.join(timeout=wait)
 
 
-def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
+def prepared_pages(spec: SourceSpec, preparer: Preparer, since: str | None, *,
                    prepare_after: int) -> Iterator[PreparedPage]:
     """The run's pages, prepared. The runner prepares them itself (in a read-ahead
     thread) and, once it has done ``prepare_after`` records, starts a preparation process
@@ -95,8 +95,8 @@ def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
     thread had read beyond it are dropped and read again there. Taking the next page
     means the one before is committed, so the hand-off cursor is committed. A process
     that cannot start leaves the run to go on here."""
+    context = preparer.context
     source = services.open_source(spec)
-    preparer = Preparer(context)
     process: PreparationProcess | None = None
     cursor, prepared, tried = since, 0, False
     try:
@@ -106,13 +106,17 @@ def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
             for page in local:
                 yield page
                 cursor, prepared = page.cursor, prepared + page.fetched
-                if not tried and 0 < prepare_after <= prepared and cursor is not None:
-                    tried = True
-                    process = _start_process(context)
-                if process is not None and _ready(process, context):
-                    break
-                if process is not None and process.failed:
-                    process.close()
+                try:
+                    if not tried and 0 < prepare_after <= prepared and cursor is not None:
+                        tried = True
+                        process = PreparationProcess()
+                    if process is not None and process.ready():
+                        break
+                except (OSError, SourceError) as exc:  # could not start: go on here
+                    log.warning("sync_prepare_unavailable center=%s stream=%s error=%s",
+                                context.center, context.stream, exc)
+                    if process is not None:
+                        process.close()
                     process = None
             else:
                 return
@@ -124,7 +128,7 @@ def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
                  prepared)
         remote = ReadAhead(process.pages(spec, context, cursor))
         try:
-            for page in remote:
+            for page in remote:  # not ``yield from``: it would close remote before process
                 yield page
         finally:
             process.close()  # first: the thread reading its pipe then sees the end at once
@@ -133,25 +137,6 @@ def prepared_pages(spec: SourceSpec, context: RunContext, since: str | None, *,
         if process is not None:
             process.close()
         source.close()
-
-
-def _start_process(context: RunContext) -> PreparationProcess | None:
-    try:
-        return PreparationProcess()
-    except OSError as exc:
-        log.warning("sync_prepare_unavailable center=%s stream=%s error=%s", context.center,
-                    context.stream, exc)
-        return None
-
-
-def _ready(process: PreparationProcess, context: RunContext) -> bool:
-    try:
-        return process.ready()
-    except SourceError as exc:
-        log.warning("sync_prepare_unavailable center=%s stream=%s error=%s", context.center,
-                    context.stream, exc)
-        process.failed = True
-        return False
 
 
 def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedPage,
@@ -280,11 +265,13 @@ def _execute_run(database: Database, run_id: int, spec: SourceSpec,
         prepare_after = current_app.config["HUB_SETTINGS"].sync_prepare_after
         quarantined = _open_quarantine(session, run.center_code, run.stream)
         session.commit()
-        pages = prepared_pages(spec, context, since, prepare_after=prepare_after)
-        completer = Preparer(context)  # for what a page left to the write
+        # One preparer: it prepares the pages here, and completes at write time what a
+        # full re-read's pages left undone.
+        preparer = Preparer(context)
+        pages = prepared_pages(spec, preparer, since, prepare_after=prepare_after)
         try:
             for page in pages:
-                quarantined = apply_page(session, actor, run, page, completer,
+                quarantined = apply_page(session, actor, run, page, preparer,
                                          quarantined=quarantined)
                 if progress is not None:
                     progress(run)

@@ -39,10 +39,9 @@ from hub.directory.models import Department, User
 from hub.permissions import Principal
 from hub.supervision import rollups
 from hub.supervision.rollups import CaseCount
-from hub.sync.prepare import COPY_COLUMNS, PreparedCase
+from hub.sync.prepare import COPY_COLUMNS, PreparedCase, Reasons
 
 Record = dict[str, Any]
-Reasons = dict[str, list[str]]
 
 
 class SyncReconciliationError(RuntimeError):
