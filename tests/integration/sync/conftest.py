@@ -49,9 +49,9 @@ def http_center(app: Flask, fake_center: FakeCenter, monkeypatch: pytest.MonkeyP
 
 
 def sync(app: Flask, center: str = "binhe", stream: str | None = None,
-         full: bool = False) -> list[SyncRun]:
+         full: bool = False, progress: Any = None) -> list[SyncRun]:
     return runner.sync_center(hub_db.get_database(app), center, stream=stream, trigger="cli",
-                              requested_by="test", full=full)
+                              requested_by="test", full=full, progress=progress)
 
 
 def counts(run: SyncRun) -> tuple[int, int, int, int, int]:

@@ -18,8 +18,8 @@ from hub import db as hub_db
 from hub.approvals.models import Application
 from hub.supervision import rollups
 from hub.supervision.models import CenterDay, CenterWorkingDays
-from hub.sync import runner
 from tests.integration.sync.conftest import counts, http_stanza, point
+from tests.integration.sync.conftest import sync as sync_center
 
 RECORDS, PAGE = 400, 10
 
@@ -60,8 +60,7 @@ def handed_off(caplog) -> bool:
 
 
 def sync(app, progress=None):
-    return runner.sync_center(hub_db.get_database(app), "binhe", stream="applications",
-                              trigger="cli", requested_by="test", progress=progress)
+    return sync_center(app, stream="applications", progress=progress)
 
 
 def rollup_rows(session) -> tuple[list[Any], list[Any]]:
