@@ -167,6 +167,9 @@ class Preparer:
                                             local_date(max(moments)))
         ids = uuid.uuid4  # new rows' ids (a changed row keeps its own)
         center_text = copy_text(center)
+        # Equal counts as one object: the pipe's pickle then sends each once per page, and
+        # the runner unpickles a reference instead of a date and a dict per case.
+        interned: dict[Any, CaseCount] = {}
         prepared = []
         for record, (due_at, yellow_at, provisional) in known:
             key, item, status = record["external_id"], record["service_item"], record["status"]
@@ -195,8 +198,10 @@ class Preparer:
                     "due_at": due_at, "yellow_at": yellow_at, "due_at_provisional": provisional,
                     "paused_working_days": 0, "concluded_at": concluded_at,
                     "deleted_at": deleted_at, "version": 1}
-            counts = [] if deleted else case_counts(calendar, submitted_at, status,
-                                                    concluded_at, due_at)
+            counts = [] if deleted else [
+                interned.setdefault((day, tuple(added.items()), used), (day, added, used))
+                for day, added, used in case_counts(calendar, submitted_at, status,
+                                                    concluded_at, due_at)]
             prepared.append(PreparedCase(
                 key=key, compared=(item, status, name, id_hash, submitted_at, concluded_at),
                 deleted=deleted, line=line.encode(), counts=counts, row=row, record=None))
