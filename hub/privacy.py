@@ -2,31 +2,52 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 
 
+# A value written by AES-256-GCM: the prefix, then base64url(nonce + ciphertext + tag).
+# Values without it are Fernet tokens, written before; they still read.
+_GCM = "v2:"
+_NONCE = 12
+
+
 class PiiCipher:
-    """Fernet (AES + HMAC) for the value, HMAC-SHA256 for equality look-ups."""
+    """AES-256-GCM for the value (authenticated, a fresh random nonce each time; about a
+    fifth of Fernet's cost, which mattered in the sync's first loads), HMAC-SHA256 for
+    equality look-ups."""
 
     def __init__(self, key: str) -> None:
-        material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"hub-pii-v1",
+        # HKDF's output is a stream: asking for 96 bytes leaves the first 64 (the Fernet
+        # key of earlier values and the look-up key) as they were.
+        material = HKDF(algorithm=hashes.SHA256(), length=96, salt=b"hub-pii-v1",
                         info=b"applicant personal data").derive(key.encode())
         self._fernet = Fernet(base64.urlsafe_b64encode(material[:32]))
-        self._hmac_key = material[32:]
+        self._hmac_key = material[32:64]
+        self._gcm = AESGCM(material[64:])
 
     def encrypt(self, value: str) -> str:
-        return self._fernet.encrypt(value.encode()).decode()
+        nonce = os.urandom(_NONCE)
+        sealed = self._gcm.encrypt(nonce, value.encode(), None)
+        return _GCM + base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str) -> str:
         try:
+            if token.startswith(_GCM):
+                sealed = base64.b64decode(token[len(_GCM):], altchars=b"-_", validate=True)
+                return self._gcm.decrypt(sealed[:_NONCE], sealed[_NONCE:], None).decode()
             return self._fernet.decrypt(token.encode()).decode()
-        except InvalidToken as exc:  # a wrong HUB_PII_KEY, not a client error
+        except (InvalidTag, InvalidToken, binascii.Error, ValueError) as exc:
+            # a wrong HUB_PII_KEY, not a client error
             raise RuntimeError("cannot decrypt personal data: is HUB_PII_KEY the one it was written with?") from exc
 
     def lookup_hash(self, value: str) -> str:

@@ -1,4 +1,9 @@
+import base64
+
 import pytest
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hub.privacy import PiiCipher, mask_id_number, mask_name, mask_phone
 
@@ -35,3 +40,27 @@ def test_wrong_key_is_a_clear_error():
     token = PiiCipher("key-one").encrypt("x")
     with pytest.raises(RuntimeError, match="HUB_PII_KEY"):
         PiiCipher("key-two").decrypt(token)
+
+
+def test_values_written_with_fernet_before_still_read():
+    # Written as the hub wrote every value before AES-GCM: Fernet under the first 32 bytes
+    # of the same derivation (which the longer derivation leaves as they were).
+    material = HKDF(algorithm=hashes.SHA256(), length=64, salt=b"hub-pii-v1",
+                    info=b"applicant personal data").derive(b"key-one")
+    old = Fernet(base64.urlsafe_b64encode(material[:32])).encrypt(b"210102199001011234").decode()
+    cipher = PiiCipher("key-one")
+    assert cipher.decrypt(old) == "210102199001011234"
+    assert cipher.encrypt("210102199001011234").startswith("v2:")
+    with pytest.raises(RuntimeError, match="HUB_PII_KEY"):
+        PiiCipher("key-two").decrypt(old)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda t: t[:-2] + ("A" if t[-2] != "A" else "B") + t[-1],  # the tag no longer matches
+    lambda t: t[:10],  # cut short
+    lambda t: t + "%%",  # not base64
+])
+def test_damaged_values_are_a_clear_error(damage):
+    cipher = PiiCipher("key-one")
+    with pytest.raises(RuntimeError, match="HUB_PII_KEY"):
+        cipher.decrypt(damage(cipher.encrypt("210102199001011234")))
