@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import validate
@@ -69,11 +69,57 @@ class RoleList(ma.fields.Field):
         return roles
 
 
-class StaffRecordSchema(ma.Schema):
-    """A staff member of a center, as the hub accepts it."""
+class IdNumber(ma.fields.String):
+    """A resident ID number, spaces dropped and the check letter upper-cased before it is
+    checked (centers type ``2101 0219 …`` and ``…123x``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
+                     **kwargs: Any) -> str:
+        return "".join(super()._deserialize(value, attr, data, **kwargs).split()).upper()
+
+
+# A canonical schema's rules across fields are plain functions of the loaded record, listed
+# in its RULES: its ``validates_schema`` runs them for ``load``, and the sync's page
+# loader (``hub.sync.prepare.validate``) runs the same ones.
+Rule = Callable[[Mapping[str, Any]], None]
+
+
+def deciders_have_a_department(data: Mapping[str, Any]) -> None:
+    if set(data.get("roles") or ()) & {"approver", "chief"} and not data.get("department"):
+        raise ma.ValidationError("审批人和首席代表必须属于一个部门", "department")
+
+
+def conclusion_fits_the_status(data: Mapping[str, Any]) -> None:
+    concluded = data.get("concluded_at")
+    if data.get("status") == "in_review":
+        if concluded is not None:
+            raise ma.ValidationError("审查中的办件不应有办结时间", "concluded_at")
+        return
+    if concluded is None:
+        raise ma.ValidationError("已办结的办件必须有办结时间", "concluded_at")
+    if data.get("submitted_at") and concluded < data["submitted_at"]:
+        raise ma.ValidationError("办结时间早于受理时间", "concluded_at")
+
+
+class CanonicalSchema(ma.Schema):
+    """A flat record: fields, and the rules in RULES (no other hooks: the page loader
+    would not run them, and its test says so)."""
+
+    RULES: ClassVar[tuple[Rule, ...]] = ()
 
     class Meta:
         unknown = ma.EXCLUDE
+
+    @ma.validates_schema
+    def _rules(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        for rule in self.RULES:
+            rule(data)
+
+
+class StaffRecordSchema(CanonicalSchema):
+    """A staff member of a center, as the hub accepts it."""
+
+    RULES = (deciders_have_a_department,)
 
     external_id = ma.fields.String(required=True, validate=EXTERNAL_ID)
     username = ma.fields.String(required=True, validate=USERNAME)
@@ -84,22 +130,16 @@ class StaffRecordSchema(ma.Schema):
     status = ma.fields.String(required=True, validate=validate.OneOf(("active", "left")))
     updated_at = CenterTime(required=True)
 
-    @ma.validates_schema
-    def _department_for_deciders(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
-        if set(data.get("roles") or ()) & {"approver", "chief"} and not data.get("department"):
-            raise ma.ValidationError("审批人和首席代表必须属于一个部门", "department")
 
-
-class ApplicationRecordSchema(ma.Schema):
+class ApplicationRecordSchema(CanonicalSchema):
     """A case accepted at a center's own system, as the hub accepts it."""
 
-    class Meta:
-        unknown = ma.EXCLUDE
+    RULES = (conclusion_fits_the_status,)
 
     external_id = ma.fields.String(required=True, validate=EXTERNAL_ID)
     service_item = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
     applicant_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    applicant_id_number = ma.fields.String(required=True, validate=ID_NUMBER)
+    applicant_id_number = IdNumber(required=True, validate=ID_NUMBER)
     submitted_at = CenterTime(required=True)
     status = ma.fields.String(required=True,
                               validate=validate.OneOf(SYNCED_APPLICATION_STATUSES))
@@ -107,27 +147,8 @@ class ApplicationRecordSchema(ma.Schema):
     updated_at = CenterTime(required=True)
     deleted = ma.fields.Boolean(load_default=False)
 
-    @ma.pre_load
-    def _normalise_id(self, data: Any, **_kwargs: Any) -> Any:
-        number = data.get("applicant_id_number") if isinstance(data, Mapping) else None
-        if isinstance(number, str):
-            data = {**data, "applicant_id_number": "".join(number.split()).upper()}
-        return data
 
-    @ma.validates_schema
-    def _conclusion(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
-        concluded = data.get("concluded_at")
-        if data.get("status") == "in_review":
-            if concluded is not None:
-                raise ma.ValidationError("审查中的办件不应有办结时间", "concluded_at")
-            return
-        if concluded is None:
-            raise ma.ValidationError("已办结的办件必须有办结时间", "concluded_at")
-        if data.get("submitted_at") and concluded < data["submitted_at"]:
-            raise ma.ValidationError("办结时间早于受理时间", "concluded_at")
-
-
-CANONICAL_SCHEMAS: dict[str, type[ma.Schema]] = {
+CANONICAL_SCHEMAS: dict[str, type[CanonicalSchema]] = {
     "staff": StaffRecordSchema,
     "applications": ApplicationRecordSchema,
 }
