@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -140,7 +141,7 @@ _PRESELECTED = ("external_id", "id", *_COMPARED, "deleted_at")
 # table analysed empty), which made each batch cost as much as the rows before it; the
 # probe itself still needs statistics that know the center (_keep_center_in_statistics).
 _PRESELECT_PG = text(
-    "SELECT a.* FROM unnest(CAST(:keys AS varchar[])) AS k(key) CROSS JOIN LATERAL "
+    "SELECT a.* FROM json_array_elements_text(CAST(:keys AS json)) AS k(key) CROSS JOIN LATERAL "
     f"(SELECT {', '.join(_PRESELECTED)} FROM applications "
     "WHERE center_code = :center AND external_id = k.key LIMIT 1) AS a"
 ).columns(*[Application.__table__.c[c] for c in _PRESELECTED])
@@ -171,7 +172,9 @@ def _keep_center_in_statistics(session: Session, center: str) -> None:
 def _existing(session: Session, center: str, keys: list[str]) -> Any:
     """The stored rows of the batch's keys (the columns that decide "changed")."""
     if session.get_bind().dialect.name == "postgresql":
-        return session.execute(_PRESELECT_PG, {"keys": keys, "center": center})
+        # The keys as one JSON text: json encodes them in C, psycopg's array dumper in
+        # Python (2 µs a key, a tenth of the runner's own time in a first load).
+        return session.execute(_PRESELECT_PG, {"keys": json.dumps(keys), "center": center})
     return session.execute(
         select(*[Application.__table__.c[c] for c in _PRESELECTED])
         .where(Application.center_code == center, Application.external_id.in_(keys)))
@@ -330,8 +333,6 @@ def write_staff(session: Session, center: str, actor: Principal,
 
 def mask_record(stream: str, record: Mapping[str, Any]) -> dict[str, Any]:
     """A raw record fit to keep in quarantine: personal data masked, JSON-safe."""
-    import json
-
     masked = dict(record)
     if stream == "applications":
         for name, mask in (("applicant_id_number", privacy.mask_id_number),

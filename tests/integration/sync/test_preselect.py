@@ -4,6 +4,8 @@ on a table analysed while empty (a first load) it took the center's index and fi
 every row of the center for every batch, so each batch cost as much as all before it."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -20,21 +22,22 @@ def backend() -> str:
     return "postgresql"  # a PostgreSQL plan
 
 
-def insert_cases(conn, center: str, n: int) -> None:
+def insert_cases(conn, center: str, n: int, prefix: str = "EXT") -> None:
     conn.execute(text("""
         INSERT INTO applications (id, number, center_code, service_item_code, status,
           stage, source, external_id, applicant_name, form, submitted_at, due_at,
           yellow_at, due_at_provisional, paused_working_days, version, created_at,
           updated_at)
-        SELECT md5(:center || g)::uuid, 'S' || :center || g, :center, 'open-restaurant',
-          'in_review', 1, 'sync', 'EXT' || g, '张*', '{}', now(), now() + interval '10 days',
+        SELECT md5(:center || :prefix || g)::uuid, 'S' || left(md5(:prefix || :center || g), 20),
+          :center, 'open-restaurant', 'in_review', 1, 'sync', :prefix || g, '张*', '{}', now(),
+          now() + interval '10 days',
           now() + interval '9 days', false, 0, 1, now(), now()
-        FROM generate_series(1, :n) AS g"""), {"center": center, "n": n})
+        FROM generate_series(1, :n) AS g"""), {"center": center, "n": n, "prefix": prefix})
 
 
 def preselect_plan(session, center: str, keys: list[str]) -> str:
     return "\n".join(session.execute(text("EXPLAIN " + _PRESELECT_PG.element.text),
-                                      {"keys": keys, "center": center}).scalars())
+                                      {"keys": json.dumps(keys), "center": center}).scalars())
 
 
 def assert_probes_the_unique_index(plan: str) -> None:
@@ -48,8 +51,9 @@ def test_the_preselect_probes_the_unique_index_on_stale_statistics(app, people):
     with database.engine.connect() as conn:
         conn.execute(text("ANALYZE applications"))  # analysed empty, as at a first load
         insert_cases(conn, "binhe", 5000)
+        insert_cases(conn, "binhe", 1, prefix='办件"\\ \t𠀀')  # the keys go as JSON text
         conn.commit()
-    keys = [f"EXT{n}" for n in range(1, 5001, 5)] + ["NEW1", "NEW2"]
+    keys = [f"EXT{n}" for n in range(1, 5001, 5)] + ['办件"\\ \t𠀀1', "NEW1", "NEW2"]
     with database.session_scope() as session:
         found = {row.external_id for row in _existing(session, "binhe", keys)}
         assert found == set(keys) - {"NEW1", "NEW2"}
