@@ -148,8 +148,12 @@ _PRESELECT_PG = text(
 
 
 _STATISTICS_CHECKED = "hub.sync.statistics_checked"
+# True: the statistics give the center a fair estimate (it is among the most common
+# values, or there is no such list and every center gets the average); NULL (no row):
+# the table was never analysed.
 _CENTER_IN_STATISTICS = text(
-    "SELECT coalesce(:center = ANY(CAST(CAST(most_common_vals AS text) AS text[])), false) "
+    "SELECT most_common_vals IS NULL "
+    "OR :center = ANY(CAST(CAST(most_common_vals AS text) AS text[])) "
     "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'applications' "
     "AND attname = 'center_code'")
 
@@ -160,7 +164,8 @@ def _keep_center_in_statistics(session: Session, center: str) -> None:
     it believes the center has almost no rows and may probe through the (center,
     submitted) index instead, reading every row of the center for each key: a batch
     then took 0.5 s at 1,000 rows and grew with every batch. So once per run (session),
-    after the first rows it wrote, a center the statistics lack is analysed in."""
+    after the first rows it wrote, a center the statistics lack is analysed in (a
+    sample of the table, in the batch's transaction: it sees the batch's rows)."""
     checked = session.info.setdefault(_STATISTICS_CHECKED, set())
     if center in checked:
         return
