@@ -144,6 +144,7 @@ class Preparer:
         self.cipher = privacy.PiiCipher(context.pii_key)
         # Due dates per (acceptance day, item limits): every case of a day shares one.
         self._deadlines: dict[tuple[dt.date, int, int], tuple[dt.datetime, dt.datetime, bool]] = {}
+        self._item_texts = {code: copy_text(code) for code in context.items}  # escaped once
 
     def prepare(self, page: Page) -> PreparedPage:
         raws = page.records
@@ -187,7 +188,7 @@ class Preparer:
             calendar = ind.CountingCalendar(context.calendar, local_date(min(moments)),
                                             local_date(max(moments)))
         ids = uuid.uuid4  # new rows' ids (a changed row keeps its own)
-        center_text = copy_text(center)
+        center_text, item_texts = copy_text(center), self._item_texts
         # Equal counts as one object: the pipe's pickle then sends each once per page, and
         # the runner unpickles a reference instead of a date and a dict per case.
         interned: dict[Any, CaseCount] = {}
@@ -201,13 +202,15 @@ class Preparer:
             row_id, number = ids(), synced_number(center, key)
             encrypted, id_hash = cipher.encrypt(id_number), cipher.lookup_hash(id_number)
             masked = privacy.mask_id_number(id_number)
-            # In COPY_COLUMNS order; only what a center sends can hold a tab or backslash.
+            # In COPY_COLUMNS order. Only the key and the name are a center's free text; the
+            # masked number is digits, X and * (the number passed its pattern).
             line = "\t".join((
-                str(row_id), number, center_text, copy_text(item), status, "1", SOURCE_SYNC,
-                copy_text(key), copy_text(name), encrypted, id_hash, copy_text(masked), "{}",
+                str(row_id), number, center_text, item_texts[item], status, "1", SOURCE_SYNC,
+                copy_text(key), copy_text(name), encrypted, id_hash, masked, "{}",
                 submitted_at.isoformat(), due_at.isoformat(), yellow_at.isoformat(),
-                "t" if provisional else "f", "0", copy_text(concluded_at),
-                copy_text(deleted_at), "1")) + "\n"
+                "t" if provisional else "f", "0",
+                concluded_at.isoformat() if concluded_at else "\\N",
+                deleted_at.isoformat() if deleted_at else "\\N", "1")) + "\n"
             row = None
             if context.keep_rows:
                 row = {
