@@ -191,10 +191,16 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 
-def upsert(session: Session, entity: Any) -> Any:
-    """``INSERT … ON CONFLICT`` for the session's backend (PostgreSQL or SQLite share the API)."""
-    if session.get_bind().dialect.name == "postgresql":
+def insert_for(dialect: str) -> Any:
+    """The ``insert`` construct with ``ON CONFLICT`` of a backend (PostgreSQL or SQLite:
+    they share the API), for statements built once per dialect."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(entity)
+    return insert
+
+
+def upsert(session: Session, entity: Any) -> Any:
+    """``INSERT … ON CONFLICT`` for the session's backend."""
+    return insert_for(session.get_bind().dialect.name)(entity)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from hub import clock
-from hub.db import upsert
+from hub.db import insert_for, upsert
 from hub.outbox.models import OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("hub.outbox")
@@ -63,12 +63,8 @@ def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe
 
 @functools.lru_cache(maxsize=4)
 def _enqueue_statement(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = OutboxMessage.__table__
-    return (insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return (insert_for(dialect)(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(table.c.id))
 
 

@@ -30,6 +30,7 @@ from hub.approvals.models import (
     Application,
     ApprovalTask,
 )
+from hub.db import insert_for
 from hub.supervision import indicators as ind
 from hub.supervision.models import (
     CenterDay,
@@ -56,12 +57,8 @@ def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
                          amounts: tuple[str, ...]) -> Any:
     """The upsert of one shape of increment, built once: building it (and its
     ``excluded`` alias) on every call cost a fifth of a decision's CPU."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
-    stmt = insert(table)  # Core, not the ORM's bulk path: nothing here needs the ORM
+    stmt = insert_for(dialect)(table)  # Core, not the ORM's bulk path: nothing here needs the ORM
     return stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + stmt.excluded[name] for name in amounts},
@@ -236,11 +233,7 @@ _CONCLUDED = select(
 
 @functools.lru_cache(maxsize=4)
 def _day_rows_statement(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(_CENTER_DAYS).on_conflict_do_nothing(index_elements=["center_code", "day"])
+    return insert_for(dialect)(_CENTER_DAYS).on_conflict_do_nothing(index_elements=["center_code", "day"])
 
 
 def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:

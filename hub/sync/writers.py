@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 from hub import audit, clock, privacy
 from hub.approvals.calendar import local_date
 from hub.approvals.models import Application
+from hub.db import insert_for, upsert
 from hub.directory.models import Department, User
 from hub.permissions import Principal
 from hub.supervision import rollups
@@ -208,10 +209,8 @@ def _on_conflict(stmt: Any) -> Any:
 
 def _upsert_applications(session: Session, rows: list[Record]) -> tuple[int, int]:
     """SQLite (and any backend without COPY): one executemany ``INSERT … ON CONFLICT``."""
-    from sqlalchemy.dialects.sqlite import insert
-
     before = _count_keys(session, rows)
-    session.execute(_on_conflict(insert(Application.__table__)), rows)
+    session.execute(_on_conflict(upsert(session, Application.__table__)), rows)
     after = _count_keys(session, rows)
     return after - before, len(rows) - (after - before)
 
@@ -247,11 +246,9 @@ def stage(session: Session) -> Iterator[Any]:
 
 
 def _from_stage() -> Any:
-    from sqlalchemy.dialects.postgresql import insert
-
     staged = table(_STAGE, *[column(c) for c in COPY_COLUMNS])
     at = bindparam("now", type_=DateTime(timezone=True))
-    return _on_conflict(insert(Application.__table__).from_select(
+    return _on_conflict(insert_for("postgresql")(Application.__table__).from_select(
         [*COPY_COLUMNS, "created_at", "updated_at"],
         select(*[staged.c[c] for c in COPY_COLUMNS], at, at)
     )).returning(literal_column("xmax = 0"))
