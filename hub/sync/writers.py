@@ -111,6 +111,8 @@ def write_applications(session: Session, center: str, actor: Principal,
         rows = new_rows + changed_rows
         if session.get_bind().dialect.name == "postgresql":
             inserted, updated = _copy_upsert_applications(session, [c.line for c in rows], now)
+            if inserted:
+                _keep_center_in_statistics(session, center)
         else:
             inserted, updated = _upsert_applications(
                 session, [{**c.row, "created_at": now, "updated_at": now}  # type: ignore[dict-item]
@@ -120,8 +122,6 @@ def write_applications(session: Session, center: str, actor: Principal,
                 f"applications of {center}: expected {len(new_rows)} inserted and "
                 f"{len(changed_rows)} updated, the database reports {inserted} and {updated}")
         result.inserted, result.updated = inserted, updated
-        if inserted and session.get_bind().dialect.name == "postgresql":
-            _keep_center_in_statistics(session, center)
         rollups.count_synced(session, center, added=added, recount=recount)
         audit.record(session, actor, "sync.applications_written", target_type="center",
                      target_id=center, center=center,
