@@ -16,8 +16,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from adapters.mapping import RecordMapping
-from hub.sync.models import STREAMS
-from hub.sync.source import Page, SourceError
+from hub.sync.source import STREAMS, Page, SourceError
 
 
 class AdapterError(SourceError):

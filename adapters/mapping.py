@@ -3,8 +3,9 @@
 A center's export rarely speaks the hub's language exactly: its columns have their
 own names (often Chinese), its statuses their own labels, its cells come back from
 CSV as text and from Excel as numbers and datetimes. The mapping renames, translates
-and normalises; the canonical schemas then validate, in the runner, the same way for
-every kind of source.
+and gives cells their JSON-like types; the canonical schemas then normalise text
+(trimmed, blank is absent) and validate, in the runner, the same way for every kind of
+source: that is done there once, not here too.
 """
 from __future__ import annotations
 
@@ -13,28 +14,20 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from hub.sync.schemas import CANONICAL_SCHEMAS
-
-CANONICAL_FIELDS: dict[str, tuple[str, ...]] = {
-    stream: tuple(schema().fields) for stream, schema in CANONICAL_SCHEMAS.items()
-}
-
 # Labels the street centers' systems commonly use, understood without configuration.
 COMMON_VALUES: dict[str, dict[str, Any]] = {
     "status": {"在办": "in_review", "审查中": "in_review", "办理中": "in_review",
                "已批准": "approved", "准予许可": "approved", "办结": "approved",
                "不予许可": "rejected", "已驳回": "rejected", "撤回": "withdrawn",
                "已撤回": "withdrawn", "在职": "active", "离职": "left", "已离职": "left"},
-    "deleted": {"是": True, "否": False, "": False},
+    "deleted": {"是": True, "否": False},
 }
 
 
 def plain(value: Any) -> Any:
-    """A cell as JSON-like data: blank text is missing, numbers that are ids become text,
-    datetimes stay datetimes (naive ones are Asia/Shanghai, decided by the schema)."""
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
+    """A cell as JSON-like data: numbers that are ids become text, datetimes stay
+    datetimes (naive ones are Asia/Shanghai, decided by the schema); text is left as it
+    is for the schema to trim."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
@@ -67,8 +60,8 @@ class RecordMapping:
             name = renames.get(str(key).strip(), str(key).strip())
             value = plain(value)
             table = self._values.get(name)
-            if table is not None and isinstance(value, str) and value in table:
-                value = table[value]
+            if table is not None and isinstance(value, str) and value.strip() in table:
+                value = table[value.strip()]
             record[name] = value
         return record
 

@@ -18,8 +18,7 @@ import sqlalchemy as sa
 from marshmallow import validate
 
 from adapters.base import AdapterConfigError, AdapterConfigSchema, AdapterError, BaseAdapter
-from hub.sync.models import STREAMS
-from hub.sync.source import Page
+from hub.sync.source import STREAMS, Page
 
 
 class SqlConfigSchema(AdapterConfigSchema):

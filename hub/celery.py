@@ -8,7 +8,6 @@ composition root: it lists the task modules of every package (``TASK_MODULES``).
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import Any
 
 from celery import Celery, Task
@@ -17,13 +16,14 @@ from flask import Flask
 from kombu import Exchange, Queue
 
 from hub.config import Settings
+from hub.outbox import publishing
+from monitoring import worker as worker_metrics
 
 DEFAULT_QUEUE = "default"
-DEAD_LETTER_EXCHANGE = "hub.dead-letter"
-DEAD_LETTER_QUEUE = "hub.dead-letter"
-# Every module that defines Celery tasks (the hub's domain never imports ``adapters``;
-# this root does, when the package provides the module).
-TASK_MODULES = ("hub.outbox.tasks", "hub.approvals.tasks", "hub.sync.tasks", "adapters.outbound")
+# Every module that defines Celery tasks.
+TASK_MODULES = ("hub.outbox.tasks", "hub.approvals.tasks", "hub.disclosure.tasks", "hub.sync.tasks",
+                "hub.throttle.tasks", "hub.directory.tasks", "hub.audit.tasks",
+                "hub.delivery.tasks", "hub.tickets.tasks")
 
 
 def quorum_queue(name: str, settings: Settings) -> Queue:
@@ -32,8 +32,8 @@ def quorum_queue(name: str, settings: Settings) -> Queue:
     return Queue(name, Exchange(name, type="direct"), routing_key=name, queue_arguments={
         "x-queue-type": "quorum",
         "x-delivery-limit": settings.task_delivery_limit,
-        "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
-        "x-dead-letter-routing-key": DEAD_LETTER_QUEUE,
+        "x-dead-letter-exchange": publishing.DEAD_LETTER_EXCHANGE,
+        "x-dead-letter-routing-key": publishing.DEAD_LETTER_QUEUE,
     })
 
 
@@ -49,11 +49,6 @@ def _amqp_with_quorum_queues(settings: Settings) -> type[AMQP]:
         queues_cls = HubQueues
 
     return HubAMQP
-
-
-def dead_letter_queue() -> Queue:
-    return Queue(DEAD_LETTER_QUEUE, Exchange(DEAD_LETTER_EXCHANGE, type="direct"),
-                 routing_key=DEAD_LETTER_QUEUE, queue_arguments={"x-queue-type": "quorum"})
 
 
 def _is_amqp(url: str) -> bool:
@@ -110,22 +105,11 @@ def celery_init_app(app: Flask) -> Celery:
     amqp = _amqp_with_quorum_queues(settings) if _is_amqp(settings.broker_url) else None
     celery_app = Celery(app.import_name, task_cls=FlaskTask, amqp=amqp)
     config = celery_config(settings)
-    config["include"] = [m for m in config["include"] if _module_exists(m)]
     celery_app.config_from_object(config)
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     for name in config["include"]:
         importlib.import_module(name)  # their shared tasks bind to this app when it finalises
-    from hub.outbox import publishing
-
     publishing.init_app(app, celery_app)
+    worker_metrics.init_celery(celery_app, settings)
     return celery_app
-
-
-def _module_exists(name: str) -> bool:
-    package = name.rpartition(".")[0]
-    return bool(importlib.util.find_spec(package) and importlib.util.find_spec(name))
-
-
-def get_celery(app: Flask) -> Celery:
-    return app.extensions["celery"]

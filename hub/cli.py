@@ -2,26 +2,23 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
 
-from hub import db
+from hub import bootstrap, db
 from hub import demo as demo_defaults
 from hub.config import ConfigurationError
+from hub.directory.models import ROLES
 from hub.permissions import Principal
 
 if TYPE_CHECKING:
     from celery import Celery
-
-
-def default_centers_file() -> Path:
-    return Path(str(resources.files("adapters").joinpath("centers.toml")))
 
 
 def make_app() -> Flask:
@@ -49,30 +46,17 @@ def main() -> None:
     """沈河区政务服务中心 数据中心（hub）：统一数据库、统一用户、并联审批、电子监察。"""
 
 
-def initialise(app: Flask) -> dict[str, int]:
-    """Migrate the database to the newest schema, load the centers file and the official
-    working-day calendars the ``chinese-calendar`` package knows (both safe to re-run)."""
-    from hub import migrate
-    from hub.approvals.calendar_services import seed_official_years
-    from hub.directory.services import load_centers
-
-    settings = app.config["HUB_SETTINGS"]
-    migrate.upgrade(db.get_database(app).engine)
-    path = settings.centers_config or default_centers_file()
-    with app_session(app) as session:
-        try:
-            counts = load_centers(session, path, cli_actor("init"))
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from exc
-        counts["calendar_years"] = len(seed_official_years(session, cli_actor("init")))
-    return counts
-
-
 @main.command()
 def init() -> None:
     """Create or migrate the database and load the centers' configuration (safe to re-run)."""
     app = make_app()
-    counts = initialise(app)
+    with app.app_context():
+        try:
+            counts = bootstrap.initialise(db.get_database(app),
+                                          bootstrap.centers_file(app.config["HUB_SETTINGS"]),
+                                          cli_actor("init"))
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
     click.echo(f"database ready: {_redact(app.config['HUB_SETTINGS'].database_url)}")
     click.echo("centers: {created} created, {updated} updated, {unchanged} unchanged".format(**counts))
     click.echo("working-day calendar: {calendar_years} official years added".format(**counts))
@@ -103,7 +87,7 @@ def user() -> None:
 @click.option("--center", required=True, help="Center code, e.g. district or binhe.")
 @click.option("--department", default=None, help="Department code (approvers and chiefs).")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["clerk", "approver", "chief", "supervisor", "admin", "adapter"]))
+              type=click.Choice(ROLES))
 @click.option("--display-name", default=None, help="Name shown in pages (defaults to USERNAME).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def user_add(username: str, center: str, department: str | None, roles: tuple[str, ...],
@@ -155,13 +139,17 @@ def serve(host: str, port: int) -> None:
 @click.option("--cases", default=demo_defaults.DEFAULT_CASES, show_default=True,
               type=click.IntRange(16, 20_000),
               help="Cases submitted at the 16 centers' windows during the week.")
+@click.option("--tickets", default=demo_defaults.DEFAULT_TICKETS, show_default=True,
+              type=click.IntRange(0, 20_000),
+              help="Calls, web messages and visits taken by the call center during the week "
+              "(0: no call center week, no ratings).")
 @click.option("--week", type=click.DateTime(["%Y-%m-%d"]),
               default=demo_defaults.DEFAULT_WEEK.isoformat(), show_default=True,
               help="A day of the week to simulate.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Where to serve, on 127.0.0.1 (0: any free port).")
 @click.option("--no-serve", is_flag=True, help="Prepare, print the figures and exit.")
-def demo(folder: Path | None, seed: int, cases: int, week: Any, port: int,
+def demo(folder: Path | None, seed: int, cases: int, tickets: int, week: Any, port: int,
          no_serve: bool) -> None:
     """The whole platform on the embedded default: a fresh database, the 16 centers, a
     nightly sync from the sample center systems, a simulated working week, then the
@@ -169,10 +157,11 @@ def demo(folder: Path | None, seed: int, cases: int, week: Any, port: int,
     from hub.demo import prepare as demo_prepare
     from hub.demo import report, serving
     from hub.demo.driver import DemoError
+    from hub.demo.story import UNREACHABLE
     from hub.seed import DEMO_PASSWORD
 
     options = demo_prepare.Options(instance=folder or demo_prepare.default_instance(),
-                                   seed=seed, cases=cases, week=week.date())
+                                   seed=seed, cases=cases, tickets=tickets, week=week.date())
     click.echo(f"hub demo：演示目录 {options.instance.resolve()}（每次运行都会重建其中的数据库）")
     progress = _BarProgress()
     try:
@@ -186,8 +175,21 @@ def demo(folder: Path | None, seed: int, cases: int, week: Any, port: int,
     for line in report.summary_lines(
             seconds=prepared.seconds, seed=seed, start=prepared.plan.start,
             end=prepared.plan.end, done=prepared.replay.done, cards=prepared.replay.cards,
-            runs=prepared.runs,
-            figures=prepared.figures):
+            runs=prepared.runs, figures=prepared.figures,
+            incident=dataclasses.asdict(prepared.incident),
+            story=report.story_lines(
+                nights=prepared.told.nights, failed_runs=prepared.told.failed_runs,
+                unreachable=UNREACHABLE, notices=prepared.told.notices,
+                answered=prepared.told.answered, left=prepared.told.left)):
+        click.echo(line)
+    for line in report.disclosure_lines(prepared.disclosure):
+        click.echo(line)
+    for line in report.public_lines(prepared.public.windows, prepared.public.appointments,
+                                    prepared.public.prereviews):
+        click.echo(line)
+    for line in report.hall_lines(claimed=prepared.hall.claimed, pool=prepared.hall.pool,
+                                  awaiting_supplement=prepared.hall.awaiting_supplement,
+                                  drafts=prepared.hall.drafts):
         click.echo(line)
     if no_serve:
         prepared.close()
@@ -273,7 +275,7 @@ def _expand_queues(spec: str, app: Flask) -> str:
         if name != "sync.*":
             names.append(name)
             continue
-        path = app.config["HUB_SETTINGS"].centers_config or default_centers_file()
+        path = bootstrap.centers_file(app.config["HUB_SETTINGS"])
         try:
             names += [queue_name(c["code"]) for c in read_centers_file(path) if c.get("adapter")]
         except ValueError as exc:
@@ -326,14 +328,15 @@ def audit() -> None:
 @click.option("--anchors", type=click.Path(file_okay=False), default=None,
               help="Folder of exported chain heads (default: the configured anchor folder).")
 def audit_verify(anchors: str | None) -> None:
-    """Check every audit chain; exit status 1 when a record was changed, removed,
-    reordered or cut off."""
-    from hub.audit.services import load_anchors, verify
+    """Check every audit chain against its keys and the signed anchors; exit status 1
+    when a record was changed, removed, reordered, added or cut off."""
+    from hub.audit.anchors import read_anchors
+    from hub.audit.services import keys, verify
 
     app = make_app()
     folder = anchors or app.config["HUB_SETTINGS"].audit_anchor_dir
     with app_session(app) as session:
-        report = verify(session, load_anchors(folder))
+        report = verify(session, read_anchors(folder, keys()))
     for item in report.problems:
         click.echo(f"TAMPERED chain={item.chain} seq={item.seq}: {item.problem}", err=True)
     click.echo(f"audit chains: {report.chains}, records: {report.records}, "
@@ -344,12 +347,16 @@ def audit_verify(anchors: str | None) -> None:
 
 @audit.command("anchor")
 def audit_anchor() -> None:
-    """Export the chain heads to the anchor folder (run daily; keep the files elsewhere too)."""
-    from hub.audit.services import export_anchor
+    """Append the signed chain heads to the anchor folder now (beat does it every few
+    minutes; keep copies of the folder elsewhere)."""
+    from hub import clock
+    from hub.audit.anchors import write_anchor
+    from hub.audit.services import keys
 
     app = make_app()
     with app_session(app) as session:
-        path = export_anchor(session, app.config["HUB_SETTINGS"].audit_anchor_dir)
+        path = write_anchor(session, app.config["HUB_SETTINGS"].audit_anchor_dir, keys(),
+                            clock.now(), force=True)
     click.echo(f"anchor written: {path}")
 
 

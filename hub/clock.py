@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from zoneinfo import ZoneInfo
+import time
 
 from flask import current_app, has_app_context
 
-UTC = dt.timezone.utc
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from hub.timezones import SHANGHAI, UTC
 
 
 class Clock:
@@ -39,7 +38,40 @@ class FrozenClock(Clock):
             return self._now
 
 
+class RunningClock(Clock):
+    """A clock that starts at a given instant and runs on in real time (the demo once it
+    serves: what staff do in the pages comes after the simulated week)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("RunningClock needs an aware datetime")
+        self._start, self._started = start.astimezone(UTC), time.monotonic()
+
+    def now(self) -> dt.datetime:
+        return self._start + dt.timedelta(seconds=time.monotonic() - self._started)
+
+
 SYSTEM_CLOCK = Clock()
+
+
+class OffsetClock(Clock):
+    """The system clock moved by a fixed amount: every process that a test starts with the
+    same offset (``HUB_CLOCK_OFFSET_SECONDS``) shares one timeline with the test, so the
+    tokens and deadlines the test made are read on the clock they were made on, whatever
+    day the machine says it is."""
+
+    def __init__(self, offset: dt.timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(UTC) + self.offset
+
+
+def process_clock(offset_seconds: float) -> Clock:
+    """The clock of a process: the system's, moved when the settings say so."""
+    if not offset_seconds:
+        return SYSTEM_CLOCK
+    return OffsetClock(dt.timedelta(seconds=offset_seconds))
 
 
 def now() -> dt.datetime:

@@ -26,22 +26,54 @@ class Settings:
     database_url: str = ""  # empty: SQLite in the instance folder
     broker_url: str = ""  # empty: Celery runs tasks in-process
     secret_key: str = ""
-    pii_key: str = ""  # encrypts citizens' ID numbers and phones; defaults to one derived from secret_key
+    # Encrypts citizens' ID numbers and phones (hub.privacy); required outside development,
+    # where a random one is kept in the instance folder.
+    pii_key: str = ""
     centers_config: str = ""  # empty: the shipped adapters/centers.toml
     instance_path: str = ""
     token_ttl_seconds: int = 8 * 3600
+    # Sign-in throttling (hub/directory/lockout.py). One account from one address: after
+    # this many failures in a row each attempt waits, the delay doubling from
+    # login_delay_seconds up to login_max_delay_seconds.
     login_max_failures: int = 5
+    login_delay_seconds: int = 5
+    login_max_delay_seconds: int = 15 * 60
+    # One address, every account: this many failures within the window, then accounts
+    # not signed in from there in the last login_known_days wait for the window.
+    login_address_failures: int = 50
     login_window_seconds: int = 15 * 60
-    login_lockout_seconds: int = 15 * 60
+    login_known_days: int = 30
+    # One account, every address: this many failures within the window lock it for
+    # login_lock_seconds (or until an administrator lifts it), except from known addresses.
+    login_account_failures: int = 20
+    login_account_window_seconds: int = 3600
+    login_lock_seconds: int = 3600
+    password_min_length: int = 10
     max_content_length: int = 1024 * 1024
+    # Online pre-review: files per pre-review and bytes per file; its endpoint alone takes
+    # a body of up to upload_max_files × upload_max_file_bytes + max_content_length.
+    upload_max_files: int = 10
+    upload_max_file_bytes: int = 10 * 1024 * 1024
     db_pool_size: int = 5
     db_statement_timeout_ms: int = 30_000
     sqlite_busy_timeout_ms: int = 30_000
     log_level: str = "INFO"
     trust_proxy: bool = False
+    # The public site's address as printed on documents (the receipt's QR code leads to
+    # its progress lookup); empty: the address the clerk's request came to.
+    public_url: str = ""
+    # Rate limits of the views that declare one (hub.throttle.limit): on or off, and
+    # "scope=limit/window_seconds" pairs that replace the rates written in the code.
+    rate_limit_enabled: bool = True
+    rate_limits: str = ""
     session_cookie_secure: bool = False
     metrics_cache_seconds: float = 5.0
+    # Keys the audit chain's MACs (hub/audit/chain.py); not in the database. Earlier keys,
+    # comma-separated, still verify the records they made.
+    audit_key: str = ""
+    audit_previous_keys: str = ""
     audit_anchor_dir: str = ""  # empty: <instance>/audit-anchors
+    audit_anchor_minutes: int = 10
     outbox_relay_batch: int = 200
     # A task message is delivered at most this many + 1 times (quorum queue delivery
     # limit), then dead-lettered and its outbox row marked failed.
@@ -61,6 +93,10 @@ class Settings:
     warning_scan_minutes: int = 5
     worker_metrics_port: int = 0  # a Celery worker's /metrics port; 0: none
     worker_metrics_host: str = "127.0.0.1"  # 0.0.0.0 when Prometheus runs elsewhere
+    # Tests and development only: the process's clock is the system's moved by this many
+    # seconds, so a server or worker that a test starts reads the test's tokens and
+    # deadlines on the test's clock. Refused in production.
+    clock_offset_seconds: float = 0.0
 
     @property
     def is_development(self) -> bool:
@@ -129,6 +165,10 @@ def _complete(settings: Settings) -> Settings:
         raise ConfigurationError(
             f"HUB_ENV={settings.env!r}: use development, test or production"
         )
+    if settings.clock_offset_seconds and not settings.is_development:
+        raise ConfigurationError(
+            "HUB_CLOCK_OFFSET_SECONDS moves the hub's clock; it is for tests and development "
+            "and is refused in production: unset it.")
     changes: dict[str, Any] = {}
     instance = Path(settings.instance_path or "instance")
     if not settings.secret_key:
@@ -146,6 +186,14 @@ def _complete(settings: Settings) -> Settings:
                 "at rest; set it to a long random string and keep it with your backups."
             )
         changes["pii_key"] = _instance_secret(instance, "pii_key")
+    if not settings.audit_key:
+        if not settings.is_development:
+            raise ConfigurationError(
+                "HUB_AUDIT_KEY is not set. It keys the audit chain, so that whoever can write "
+                "the database cannot rewrite the audit trail unseen; set it to a long random "
+                "string, keep it away from the database and its backups, and never change it "
+                "without moving the old one to HUB_AUDIT_PREVIOUS_KEYS.")
+        changes["audit_key"] = _instance_secret(instance, "audit_key")
     if not settings.database_url:
         changes["database_url"] = f"sqlite:///{(instance / 'hub.sqlite3').resolve()}"
     if not settings.audit_anchor_dir:
@@ -167,12 +215,4 @@ def _instance_secret(instance: Path, name: str) -> str:
     return value
 
 
-def env_documentation() -> list[tuple[str, str]]:
-    """(variable, default) pairs, for the README table and `.env.example` checks."""
-    return [
-        (ENV_PREFIX + f.name.upper(), repr(f.default))
-        for f in dataclasses.fields(Settings)
-    ]
-
-
-__all__ = ["ConfigurationError", "Settings", "load_settings", "env_documentation"]
+__all__ = ["ConfigurationError", "Settings", "load_settings"]

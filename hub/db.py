@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
@@ -22,6 +22,8 @@ from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("hub.db")
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,14 +85,18 @@ def make_engine(url: str, *, pool_size: int = 5, statement_timeout_ms: int = 30_
             url,
             connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout_ms / 1000},
             poolclass=StaticPool if memory else None,
+            hide_parameters=True,
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which is not installed: psycopg 3 it is.
         parsed = parsed.set(drivername="postgresql+psycopg")
+    # hide_parameters: a statement's error (in a log line or a traceback) never quotes the
+    # values bound to it, which hold names, ciphertexts and look-up hashes.
     return create_engine(
         parsed,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
@@ -189,6 +195,38 @@ def _close_session(_exc: BaseException | None) -> None:
     if db_session is not None:
         close(db_session)
 
+
+
+class TransactionState(Generic[T]):
+    """What one module remembers for the length of a session's transaction (the audit
+    chain heads it locked, the calendar it read, the rollup increments due at commit):
+    declared once per module, kept in ``Session.info`` under its own key with the
+    (root) transaction it belongs to, so a later transaction never sees it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def get(self, session: Session) -> T | None:
+        """The value kept for the session's current transaction, or None."""
+        kept = session.info.get(self.key)
+        transaction = session.get_transaction()
+        if kept is None or transaction is None or kept[0] is not transaction:
+            return None
+        return kept[1]  # type: ignore[no-any-return]
+
+    def put(self, session: Session, value: T) -> T:
+        """Keep ``value`` for the session's current transaction (one must have begun)."""
+        transaction = session.get_transaction()
+        if transaction is None:
+            raise RuntimeError(f"{self.key}: the session has no transaction to keep it for")
+        session.info[self.key] = (transaction, value)
+        return value
+
+    def pop(self, session: Session) -> T | None:
+        """The value kept for the current transaction (None if none), forgotten."""
+        value = self.get(session)
+        session.info.pop(self.key, None)
+        return value
 
 
 def insert_for(dialect: str) -> Any:

@@ -10,6 +10,9 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from hub import logs
+from hub.domain_errors import DomainError, StateConflict
+
 log = logging.getLogger("hub.errors")
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -46,6 +49,17 @@ class PermissionDenied(HubError):
     status, title = 403, "无权执行此操作"
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """Signed in with an initial or administrator-set password: change it first."""
+
+    title = "须先修改密码"
+    TYPE = "/problems/password-change-required"
+
+    def __init__(self, detail: str = "首次登录或管理员重置密码后，须先修改密码"
+                                     "（POST /api/v1/me/password）") -> None:
+        super().__init__(detail, type=self.TYPE)
+
+
 class NotFound(HubError):
     status, title = 404, "未找到"
 
@@ -61,6 +75,14 @@ class ValidationFailed(HubError):
         normalised = {k: ([v] if isinstance(v, str) else list(v)) for k, v in errors.items()}
         fields = "、".join(normalised)
         super().__init__(detail or f"以下字段有误：{fields}", errors=normalised)
+
+
+class PayloadTooLarge(HubError):
+    status, title = 413, "请求体过大"
+
+
+class UnsupportedMediaType(HubError):
+    status, title = 415, "不支持的内容类型"
 
 
 class TooManyRequests(HubError):
@@ -153,7 +175,8 @@ def http_exception_problem(error: HTTPException) -> Response:
     elif status in (400, 422) and errors:
         detail = f"{title}：" + "、".join(errors)
     elif status == 413:
-        limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // 1024
+        # The request's own limit: an upload endpoint raises it for itself.
+        limit = (request.max_content_length or 0) // 1024
         detail = f"请求体超过上限（{limit} KiB）"
     else:
         detail = _DETAILS.get(status) or error.description or error.name
@@ -161,13 +184,30 @@ def http_exception_problem(error: HTTPException) -> Response:
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     if status >= 500:
-        log.error("http_error status=%s path=%s", status, request.path)
+        log.error("http_error status=%s route=%s", status, logs.route())
     return problem(status, title, detail, errors=errors, headers=headers)
 
 
 def hub_error_problem(error: HubError) -> Response:
     return problem(error.status, error.title, error.detail, errors=error.errors,
                    headers=error.headers, **error.extra)
+
+
+# The one table from the domain's exceptions to the API's: the most specific kind wins.
+DOMAIN_ERRORS: dict[type[DomainError], type[HubError]] = {
+    StateConflict: Conflict,
+    DomainError: BadRequest,
+}
+
+
+def from_domain(error: DomainError) -> HubError:
+    """The API error a domain exception is answered with."""
+    kind = next(DOMAIN_ERRORS[k] for k in type(error).__mro__ if k in DOMAIN_ERRORS)
+    return kind(error.detail)
+
+
+def domain_error_problem(error: DomainError) -> Response:
+    return hub_error_problem(from_domain(error))
 
 
 def _database_unavailable(error: Exception) -> Response:
@@ -185,16 +225,19 @@ def _unexpected(error: Exception) -> Response:
     if isinstance(error, DataError):
         # Input the database cannot hold (a NUL character, a number out of range) that
         # got past the schemas: the client's to correct; the transaction rolled back.
-        log.warning("data_refused path=%s error=%s", request.path, str(error.orig)[:200])
+        # The database's message may quote the value (a name, say): its class and code only.
+        log.warning("data_refused route=%s error=%s sqlstate=%s", logs.route(),
+                    type(error.orig).__name__, getattr(error.orig, "sqlstate", None) or "-")
         return problem(400, _TITLES[400], "请求中含有无法保存的内容（如空字符或超出范围的数值）")
     if isinstance(error, RecursionError) and request.is_json:
         # The JSON decoder gives up on deep nesting with RecursionError, not ValueError.
         return problem(400, _TITLES[400], "请求体不是合法的 JSON（嵌套过深）")
-    log.exception("unhandled_error path=%s request_id=%s", request.path, g.get("request_id"))
+    log.exception("unhandled_error route=%s request_id=%s", logs.route(), g.get("request_id"))
     return problem(500, "服务器内部错误", "服务器处理请求时出错，已记录，请联系管理员")
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HubError, hub_error_problem)
+    app.register_error_handler(DomainError, domain_error_problem)
     app.register_error_handler(HTTPException, http_exception_problem)
     app.register_error_handler(Exception, _unexpected)

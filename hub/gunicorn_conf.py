@@ -31,11 +31,14 @@ keepalive = 5
 # make the master think a worker hung and kill it.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Recycle workers now and then (slow leaks), staggered by the jitter. Not too often: a new
-# worker imports the whole hub (about 1.5 s of CPU); at 2,000 requests it cost 4 % of the
-# web CPU under load (bench/http_bench.py), while a worker grew by only ~7 MiB.
+# worker imports the whole hub, which costs more CPU than the little memory a worker gains
+# over its life is worth (docs/BENCHMARKS.md, "Memory").
 max_requests = 20000
 max_requests_jitter = 2000
-accesslog = "-"
+# No access log of gunicorn's: its line carries the request line as sent, query string
+# included (a citizen's name, once). The app writes one line per request by route template
+# (hub/logs.py) to the same standard error.
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

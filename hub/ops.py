@@ -6,10 +6,10 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from hub import db
+from hub.api import Blueprint
 from hub.errors import ServiceUnavailable
 
 blp = Blueprint("operations", __name__, description="运行状态")

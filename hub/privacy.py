@@ -6,6 +6,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import unicodedata
 
 from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,8 +23,8 @@ _NONCE = 12
 
 
 class PiiCipher:
-    """AES-256-GCM for the value (authenticated, a fresh random nonce each time; about a
-    fifth of Fernet's cost, which mattered in the sync's first loads), HMAC-SHA256 for
+    """AES-256-GCM for the value (authenticated, a fresh random nonce each time; cheaper
+    than Fernet, which the sync's first loads feel: docs/BENCHMARKS.md), HMAC-SHA256 for
     equality look-ups."""
 
     def __init__(self, key: str) -> None:
@@ -58,6 +59,12 @@ def normalise(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+def normalise_phone(value: str) -> str:
+    """A phone number as stored and looked up: full-width digits folded (NFKC), spaces
+    dropped (``０２４ 2234 5678`` → ``02422345678``; the hyphen of ``024-…`` stays)."""
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
 def mask_id_number(value: str | None) -> str | None:
     """``210102199001011234`` → ``2101**********1234``."""
     if not value:
@@ -83,6 +90,32 @@ def mask_name(value: str | None) -> str | None:
     if not value:
         return value
     return value[0] + "*" * (len(value) - 1)
+
+
+def mask_contact(value: str | None) -> str | None:
+    """A requester's contact as shown: a phone number as ``mask_phone``, an e-mail as
+    ``z***@example.com``, anything else (a postal address) its first six characters."""
+    if not value:
+        return value
+    compact = "".join(value.split())
+    if "@" in compact:
+        local, _, domain = compact.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    if compact.replace("-", "").replace("+", "").isdigit():
+        return mask_phone(compact)
+    return value.strip()[:6] + "****"
+def applicant_columns(id_number: str, phone: str) -> dict[str, str]:
+    """A citizen's ID number and phone as the tables keep them (``applicant_id_*`` and
+    ``applicant_phone_*``): encrypted, a keyed hash for look-ups, the masked form."""
+    pii = cipher()
+    id_number = normalise(id_number)
+    phone = "".join(phone.split())
+    return {"applicant_id_encrypted": pii.encrypt(id_number),
+            "applicant_id_hash": pii.lookup_hash(id_number),
+            "applicant_id_masked": mask_id_number(id_number) or "",
+            "applicant_phone_encrypted": pii.encrypt(phone),
+            "applicant_phone_hash": pii.lookup_hash(phone),
+            "applicant_phone_masked": mask_phone(phone) or ""}
 
 
 def init_app(app: Flask) -> None:

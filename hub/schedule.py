@@ -25,9 +25,6 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(minute="*"),
             "options": {"expires": 55},
         },
-        # Every few minutes (HUB_WARNING_SCAN_MINUTES, default 5), day and night:
-        # raise the yellow and red cards (红黄牌) of cases and tasks that just crossed
-        # their thresholds.
         # Every night at HUB_SYNC_HOUR:HUB_SYNC_MINUTE (default 01:30 Asia/Shanghai):
         # sync every center that has an adapter, each on its own queue sync.<center>.
         "sync-nightly": {
@@ -42,8 +39,38 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(minute=f"*/{max(1, settings.sync_reconcile_minutes)}"),
             "options": {"expires": max(1, settings.sync_reconcile_minutes) * 60 - 5},
         },
+        # Every few minutes (HUB_AUDIT_ANCHOR_MINUTES, default 10): append the signed audit
+        # chain heads to the anchor folder, when a head moved.
+        "audit-anchor": {
+            "task": "audit.anchor",
+            "schedule": crontab(minute=f"*/{max(1, settings.audit_anchor_minutes)}"),
+            "options": {"expires": max(1, settings.audit_anchor_minutes) * 60 - 5},
+        },
+        # Every hour at minute 17: delete the rate-limit and sign-in counting windows that
+        # no judgement reads any more.
+        "throttle-prune": {
+            "task": "throttle.prune",
+            "schedule": crontab(minute=17),
+            "options": {"expires": 3000},
+        },
+        # Every hour at minute 19: forget idle sign-in pairs and locks that ran out.
+        "directory-prune-sign-ins": {
+            "task": "directory.prune_sign_ins",
+            "schedule": crontab(minute=19),
+            "options": {"expires": 3000},
+        },
+        # Every few minutes (HUB_WARNING_SCAN_MINUTES, default 5), day and night:
+        # raise the yellow and red cards (红黄牌) of cases and tasks that just crossed
+        # their thresholds.
         "approvals-scan-warnings": {
             "task": "approvals.scan_warnings",
+            "schedule": crontab(minute=f"*/{scan}"),
+            "options": {"expires": scan * 60 - 5},
+        },
+        # As often (HUB_WARNING_SCAN_MINUTES): the yellow and red cards of tickets still
+        # awaiting their answer.
+        "tickets-scan-warnings": {
+            "task": "tickets.scan_warnings",
             "schedule": crontab(minute=f"*/{scan}"),
             "options": {"expires": scan * 60 - 5},
         },

@@ -21,21 +21,30 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub import clock, db
+from hub.appointments.services import outcome_totals as appointment_totals
+from hub.approvals import cards, queries, staffing
 from hub.directory.models import Center
 from hub.outbox.models import OutboxMessage
+from hub.ratings.models import LEVELS, Rating
 from hub.supervision import indicators as ind
 from hub.supervision import services
-from hub.sync.models import STREAMS, SyncRun
+from hub.sync import services as sync_services
+from hub.sync.models import SyncRun
+from hub.sync.source import STREAMS
+from hub.tickets import lifecycle as lc
+from hub.tickets.models import Ticket
 from monitoring.metrics import CATALOGUE
 
 log = logging.getLogger("monitoring.collectors")
 
 SYNC_RESULTS = ("inserted", "updated", "unchanged", "rejected")
+# The ``warning`` label of a card (no card is None in the hub, ``none`` on the label).
+WARNING_LABELS = ((None, "none"), (cards.YELLOW, "yellow"), (cards.RED, "red"))
 _CACHE_KEY = "monitoring.cache"
 
 
@@ -61,8 +70,8 @@ def _applications(session: Session, centers: Sequence[str], now: Any) -> list[Me
     in_progress = _family("hub_applications_in_progress", GaugeMetricFamily)
     open_counts = services.open_applications(session, now)
     for center in centers:
-        for warning in ind.WARNINGS:
-            in_progress.add_metric([center, warning], open_counts.get((center, warning), 0))
+        for shown, label in WARNING_LABELS:
+            in_progress.add_metric([center, label], open_counts.get((center, shown), 0))
     return [submitted, concluded, in_progress]
 
 
@@ -70,8 +79,13 @@ def _tasks(session: Session, departments: Sequence[str], now: Any) -> list[Metri
     open_tasks = _family("hub_tasks_open", GaugeMetricFamily)
     counts = services.open_tasks(session, now)
     for department in departments:
-        for warning in ind.WARNINGS:
-            open_tasks.add_metric([department, warning], counts.get((department, warning), 0))
+        for shown, label in WARNING_LABELS:
+            open_tasks.add_metric([department, label], counts.get((department, shown), 0))
+
+    unattended = _family("hub_tasks_unattended", GaugeMetricFamily)
+    nobody = staffing.unattended_counts(session)
+    for department in departments:
+        unattended.add_metric([department], nobody.get(department, 0))
 
     durations = _family("hub_task_decision_duration_seconds", HistogramMetricFamily)
     histograms = services.decision_histograms(session)
@@ -79,14 +93,16 @@ def _tasks(session: Session, departments: Sequence[str], now: Any) -> list[Metri
     for department in departments:
         buckets, seconds = histograms.get(department, (empty, 0.0))
         durations.add_metric([department], buckets=buckets, sum_value=seconds)
-    return [open_tasks, durations]
+    return [open_tasks, unattended, durations]
 
 
-def _sync(session: Session, centers: Sequence[str], configured: set[str]) -> list[Metric]:
+def _sync(session: Session, centers: Sequence[str], configured: set[str], now: Any
+          ) -> list[Metric]:
     last_success = _family("hub_sync_last_success_timestamp_seconds", GaugeMetricFamily)
-    finished = {(center, stream): at for center, stream, at in session.execute(
-        select(SyncRun.center_code, SyncRun.stream, func.max(SyncRun.finished_at))
-        .where(SyncRun.status == "succeeded").group_by(SyncRun.center_code, SyncRun.stream))}
+    finished = sync_services.last_successes(session)
+    missed = _family("hub_sync_nights_missed", GaugeMetricFamily)
+    nights = {(row["center"], row["stream"]): row["nights_missed"]
+              for row in sync_services.data_freshness(session, now, finished)}
     records = _family("hub_sync_records_total", CounterMetricFamily)
     sums = {(center, stream): rest for center, stream, *rest in session.execute(
         select(SyncRun.center_code, SyncRun.stream,
@@ -98,10 +114,11 @@ def _sync(session: Session, centers: Sequence[str], configured: set[str]) -> lis
         for stream in STREAMS:
             at = finished.get((center, stream))
             last_success.add_metric([center, stream], at.timestamp() if at else 0)
+            missed.add_metric([center, stream], nights.get((center, stream), 0))
             counted = sums.get((center, stream)) or [0] * len(SYNC_RESULTS)
             for result, n in zip(SYNC_RESULTS, counted, strict=True):
                 records.add_metric([center, stream, result], int(n or 0))
-    return [last_success, records, wired]
+    return [last_success, records, wired, missed]
 
 
 def _outbox(session: Session, now: Any) -> list[Metric]:
@@ -120,6 +137,51 @@ def _outbox(session: Session, now: Any) -> list[Metric]:
     return [pending, failed, age]
 
 
+def _tickets(session: Session, centers: Sequence[str], now: Any) -> list[Metric]:
+    """The call center's tickets: received (an index-only count by the three labels) and
+    those not closed (a partial index), overdue when awaiting an answer past due."""
+    received = _family("hub_tickets_received_total", CounterMetricFamily)
+    counts = {(c, k, ch): n for c, k, ch, n in session.execute(
+        select(Ticket.center_code, Ticket.kind, Ticket.channel, func.count())
+        .group_by(Ticket.center_code, Ticket.kind, Ticket.channel))}
+    opened = _family("hub_tickets_open", GaugeMetricFamily)
+    overdue = and_(Ticket.status.in_(lc.AWAITING_ANSWER),
+                   queries.card_reached(cards.RED, now, Ticket.due_at, Ticket.yellow_at))
+    flag = case((overdue, "true"), else_="false")
+    open_counts = {(c, k, f): n for c, k, f, n in session.execute(
+        select(Ticket.center_code, Ticket.kind, flag, func.count())
+        .where(Ticket.status != lc.CLOSED).group_by(Ticket.center_code, Ticket.kind, flag))}
+    for center in centers:
+        for kind in lc.KINDS:
+            for channel in lc.CHANNELS:
+                received.add_metric([center, kind, channel], counts.get((center, kind, channel), 0))
+            for late in ("true", "false"):
+                opened.add_metric([center, kind, late], open_counts.get((center, kind, late), 0))
+    ratings = _family("hub_ratings_total", CounterMetricFamily)
+    # Every rating ever given, those excluded on appeal too: a counter never goes down.
+    levels = {(c, lv): n for c, lv, n in session.execute(
+        select(Rating.center_code, Rating.level, func.count())
+        .group_by(Rating.center_code, Rating.level))}
+    for center in centers:
+        for level in LEVELS:
+            ratings.add_metric([center, str(level)], levels.get((center, level), 0))
+    return [received, opened, ratings]
+
+
+APPOINTMENT_OUTCOMES = ("booked", "cancelled", "arrived", "no_show")
+
+
+def _appointments(session: Session, centers: Sequence[str]) -> list[Metric]:
+    # Indexed (center, status) counts; every booking is counted as booked once, and each
+    # outcome once it is final, so each series only grows.
+    totals = appointment_totals(session)
+    counter = _family("hub_appointments_total", CounterMetricFamily)
+    for center in centers:
+        for outcome in APPOINTMENT_OUTCOMES:
+            counter.add_metric([center, outcome], totals.get((center, outcome), 0))
+    return [counter]
+
+
 def read_figures(session: Session) -> list[Metric]:
     """Every business metric, read in one short read-only transaction (ended here, so
     that on SQLite no lock outlives the scrape)."""
@@ -127,7 +189,8 @@ def read_figures(session: Session) -> list[Metric]:
     centers, departments = services.codes(session)
     configured = set(session.scalars(select(Center.code).where(Center.adapter.is_not(None))))
     families = [*_applications(session, centers, now), *_tasks(session, departments, now),
-                *_sync(session, centers, configured), *_outbox(session, now)]
+                *_sync(session, centers, configured, now), *_outbox(session, now),
+                *_tickets(session, centers, now), *_appointments(session, centers)]
     session.rollback()
     return families
 

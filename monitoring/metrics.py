@@ -1,5 +1,5 @@
-"""The one catalogue of the hub's metrics, the ``/metrics`` endpoint and the HTTP
-request-duration middleware.
+"""The one catalogue of the hub's metrics, the process figures and the registry made for
+each scrape (``monitoring.views`` serves ``/metrics`` and times the requests).
 
 Two kinds of metric live here:
 
@@ -19,21 +19,10 @@ status; task name): never a service item, a user or an application.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
-from flask.views import MethodView
-from flask_smorest import Blueprint
-from prometheus_client import (
-    CONTENT_TYPE_PLAIN_0_0_4,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -59,9 +48,23 @@ CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "counter", "同步处理的记录数（中心、数据流、结果）", ("center", "stream", "result")),
     "hub_http_request_duration_seconds": (
         "histogram", "HTTP 请求处理时长（秒）", ("method", "route", "status")),
+    "hub_tickets_received_total": (
+        "counter", "呼叫中心受理的工单数（中心、类型、渠道）", ("center", "kind", "channel")),
+    "hub_tickets_open": (
+        "gauge", "未办结的工单数（中心、类型、是否超期未答复）", ("center", "kind", "overdue")),
+    "hub_ratings_total": ("counter", "好差评评价数（中心、等级 1–5）", ("center", "level")),
+    "hub_appointments_total": (
+        "counter", "网上预约数（中心、结果：booked 预约、cancelled 取消、arrived 到场、no_show 爽约）",
+        ("center", "outcome")),
     # Beyond API.md, for the alerts and dashboards.
     "hub_sync_configured": (
         "gauge", "中心是否配置了数据同步（1 是，0 否）", ("center",)),
+    "hub_sync_nights_missed": (
+        "gauge", "最近一次成功之后已错过的夜间同步次数（过了两小时宽限仍未成功）",
+        ("center", "stream")),
+    "hub_tasks_unattended": (
+        "gauge", "无人可办的待办审批任务数：部门没有在岗审批人员，或指派的人员已离岗（部门）",
+        ("department",)),
     "hub_outbox_pending": ("gauge", "发件箱中待发送的消息数", ()),
     "hub_outbox_failed": ("gauge", "发件箱中投递失败、需人工处理的消息数", ()),
     "hub_outbox_oldest_pending_age_seconds": (
@@ -75,7 +78,6 @@ CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 TASK_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0)
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _help(name: str) -> str:
@@ -121,52 +123,3 @@ def scrape_registry(extra: Iterable[Collector] = ()) -> CollectorRegistry:
     for collector in extra:
         registry.register(collector)
     return registry
-
-
-# -- The HTTP middleware ------------------------------------------------------------------
-
-
-def _start_timer() -> None:
-    g.metrics_started = time.perf_counter()
-
-
-def _observe_request(response: Response) -> Response:
-    started = g.pop("metrics_started", None)
-    if started is not None:
-        # The route template, not the path: /api/v1/applications/<uuid:application_id>.
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        method = request.method if request.method in _METHODS else "OTHER"
-        HTTP_REQUEST_DURATION.labels(method, route, str(response.status_code)).observe(
-            time.perf_counter() - started)
-    return response
-
-
-# -- The endpoint ---------------------------------------------------------------------------
-
-blp = Blueprint("metrics", __name__, description="Prometheus 指标")
-
-
-@blp.route("/metrics")
-class Metrics(MethodView):
-    @blp.doc(responses={"200": {
-        "description": "Prometheus 文本格式（text/plain; version=0.0.4）",
-        "content": {"text/plain": {"schema": {"type": "string"}}}}})
-    def get(self) -> Response:
-        """The hub's metrics for Prometheus: business figures read from the database
-        (cached a few seconds), HTTP latency per route from every server process."""
-        from hub import db
-        from monitoring.collectors import DatabaseCollector
-
-        collector = DatabaseCollector(current_app._get_current_object(), db.session())
-        registry = scrape_registry([collector])
-        return Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
-
-
-def init_app(app: Flask) -> None:
-    """Time every request (call before anything that may refuse a request, so that
-    401s and 403s are timed too) and connect the Celery worker's metrics hooks."""
-    from monitoring import worker
-
-    app.before_request(_start_timer)
-    app.after_request(_observe_request)
-    worker.connect(app.config["HUB_SETTINGS"])

@@ -19,7 +19,7 @@ import time
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from celery import signals
+from celery import Celery, bootsteps, signals
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.exposition import ThreadingWSGIServer
 
@@ -34,9 +34,7 @@ from monitoring.multiproc import MULTIPROC_ENV, wipe
 
 log = logging.getLogger("monitoring.worker")
 
-_config: dict[str, Any] = {"port": 0, "host": "127.0.0.1"}
-_started: dict[str, float] = {}
-_server: dict[str, Any] = {}
+_started: dict[str, float] = {}  # task id → when it started, in this process
 
 
 def _scrape_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
@@ -53,13 +51,35 @@ class _QuietHandler(WSGIRequestHandler):
         return
 
 
-def serve(host: str, port: int) -> tuple[str, int]:
-    """Serve ``/metrics`` on ``host:port`` from a daemon thread; returns the bound address."""
+def serve(host: str, port: int) -> Any:
+    """Serve ``/metrics`` on ``host:port`` from a daemon thread; returns the server (its
+    ``server_address`` is the bound one)."""
     server = make_server(host, port, _scrape_app, ThreadingWSGIServer, handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True)
     thread.start()
-    _server["server"] = server
-    return server.server_address[0], server.server_address[1]
+    return server
+
+
+def metrics_port(host: str, port: int) -> type[bootsteps.StartStopStep]:
+    """A worker bootstep serving the metrics on ``host:port`` while the worker runs."""
+
+    class MetricsPort(bootsteps.StartStopStep):
+        server: Any = None
+
+        def start(self, parent: Any) -> None:
+            if not multiprocess_mode():
+                log.warning("worker_metrics_single_process: %s is not set; tasks run by a "
+                            "prefork pool's children will not be counted", MULTIPROC_ENV)
+            self.server = serve(host, port)
+            log.info("worker_metrics_listening address=%s:%s", *self.server.server_address)
+
+        def stop(self, parent: Any) -> None:
+            if self.server is not None:
+                self.server.shutdown()
+                self.server.server_close()
+                self.server = None
+
+    return MetricsPort
 
 
 # -- Celery signal handlers -----------------------------------------------------------------
@@ -69,16 +89,6 @@ def _on_celeryd_init(**_kwargs: Any) -> None:
     # The worker's main process, before the pool forks: start from an empty directory.
     if multiprocess_mode():
         wipe(os.environ[MULTIPROC_ENV])
-
-
-def _on_worker_ready(**_kwargs: Any) -> None:
-    if not _config["port"] or "server" in _server:
-        return
-    if not multiprocess_mode():
-        log.warning("worker_metrics_single_process: %s is not set; tasks run by a prefork "
-                    "pool's children will not be counted", MULTIPROC_ENV)
-    host, port = serve(_config["host"], _config["port"])
-    log.info("worker_metrics_listening address=%s:%s", host, port)
 
 
 def _on_process_shutdown(pid: int | None = None, **_kwargs: Any) -> None:
@@ -102,13 +112,14 @@ def _on_postrun(task_id: str | None = None, task: Any = None, state: str | None 
         WORKER_TASK_DURATION.labels(name).observe(time.perf_counter() - started)
 
 
-def connect(settings: Settings) -> None:
-    """Connect the hooks (once per process; the last app's settings win). They only act
-    inside a worker, except the task counters, which also count eager runs."""
-    _config["port"] = settings.worker_metrics_port
-    _config["host"] = settings.worker_metrics_host
+def init_celery(celery_app: Celery, settings: Settings) -> None:
+    """The metrics of ``celery_app``'s workers: the port its settings name, served by its
+    own workers (a bootstep of this app); and the process's task counters (which also
+    count eager runs) and multiprocess files, connected once per process."""
+    if settings.worker_metrics_port:
+        celery_app.steps["worker"].add(
+            metrics_port(settings.worker_metrics_host, settings.worker_metrics_port))
     signals.celeryd_init.connect(_on_celeryd_init, weak=False, dispatch_uid="hub-metrics-init")
-    signals.worker_ready.connect(_on_worker_ready, weak=False, dispatch_uid="hub-metrics-ready")
     signals.worker_process_shutdown.connect(_on_process_shutdown, weak=False,
                                             dispatch_uid="hub-metrics-child-exit")
     signals.task_prerun.connect(_on_prerun, weak=False, dispatch_uid="hub-metrics-prerun")

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from adapters.sample.data import SHANGHAI, application_records, staff_records
+from adapters.sample.data import SHANGHAI, application_records, as_exported, staff_records
 from adapters.sample.fake_center import FakeCenter
 
 DEMO_TOKEN = "sample-token"
@@ -46,8 +46,10 @@ def serve(args: argparse.Namespace) -> None:
         port = int(stanza["base_url"].rsplit(":", 1)[1].split("/")[0])
         token = os.environ.get(stanza.get("token_env") or "", DEMO_TOKEN)
         center = FakeCenter(token=token, port=port)
-        center.put_many("staff", staff_records(entry["code"], 12))
-        center.put_many("applications", application_records(entry["code"], args.applications))
+        code = entry["code"]
+        center.put_many("staff", as_exported(code, staff_records(code, 12)))
+        center.put_many("applications",
+                        as_exported(code, application_records(code, args.applications)))
         started.append(center.start())
         print(f"{entry['code']}: {center.url}", flush=True)
     print(f"READY {len(started)} sample centers", flush=True)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hub.approvals.forms import with_check_character
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩然思涵"
@@ -53,9 +53,11 @@ def staff_records(center: str, count: int, *, seed: int = 1,
 
 def application_records(center: str, count: int, *, seed: int = 1,
                         items: Sequence[str] = ITEMS, start: dt.datetime | None = None,
-                        step_seconds: int = 37, first: int = 1) -> Iterator[dict[str, Any]]:
+                        step_seconds: int = 37, first: int = 1,
+                        all_concluded: bool = False) -> Iterator[dict[str, Any]]:
     """``count`` cases accepted at the center's own system, in change order, numbered
-    from ``first``."""
+    from ``first``. ``all_concluded``: a center that concluded every case it accepted
+    (the same records otherwise: those left in review are approved instead)."""
     rng = random.Random(f"{center}-applications-{seed}")
     moment = start or dt.datetime(2026, 11, 2, 8, 30, tzinfo=SHANGHAI)
     for n in range(first, first + count):
@@ -64,6 +66,8 @@ def application_records(center: str, count: int, *, seed: int = 1,
         status = rng.choices(("in_review", "approved", "rejected", "withdrawn"),
                              weights=(5, 12, 2, 1))[0]
         concluded = None if status == "in_review" else moment - dt.timedelta(minutes=rng.randrange(0, 60))
+        if all_concluded and status == "in_review":  # no draw: the later records stay the same
+            status, concluded = "approved", moment
         if concluded is not None and concluded < submitted:
             concluded = submitted
         yield {
@@ -77,3 +81,16 @@ def application_records(center: str, count: int, *, seed: int = 1,
             "updated_at": moment.isoformat(),
             "deleted": False,
         }
+
+
+# The sample centers whose exports write an empty field as "" (as systems that build their
+# JSON from CSV or a form always do), not null: the hub reads both as the field not given.
+BLANK_WRITING_CENTERS = ("daxi",)
+
+
+def as_exported(center: str, records: Iterator[dict[str, Any]] | list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """``records`` as ``center``'s system exports them (see BLANK_WRITING_CENTERS)."""
+    if center not in BLANK_WRITING_CENTERS:
+        return list(records)
+    return [{k: "" if v is None else v for k, v in r.items()} for r in records]

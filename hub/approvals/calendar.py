@@ -14,9 +14,11 @@ import math
 
 from lunardate import LunarDate
 
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
 
 END_OF_DAY = dt.time(23, 59, 59)
+# The years this calendar can count in: the lunar tables (lunardate) end with 2099.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +52,12 @@ class WorkingCalendar:
                 left -= 1
         return day
 
+    def is_provisional_span(self, start: dt.date, due: dt.date) -> bool:
+        """True when a limit counted from ``start`` to ``due`` (the days (start, due])
+        crosses a year whose official schedule is not yet known."""
+        first = min(start + dt.timedelta(days=1), due)
+        return any(year not in self.official_years for year in range(first.year, due.year + 1))
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days in (start, end]; 0 when ``end`` is not after ``start``."""
         count, day = 0, start
@@ -75,9 +83,7 @@ def deadline(cal: WorkingCalendar, accepted_at: dt.datetime, days: int) -> tuple
     lies in a year whose official schedule is not yet known."""
     start = local_date(accepted_at)
     due = cal.add_working_days(start, days)
-    first = min(start + dt.timedelta(days=1), due)  # the days counted are (start, due]
-    provisional = any(year not in cal.official_years for year in range(first.year, due.year + 1))
-    return end_of_day(due), provisional
+    return end_of_day(due), cal.is_provisional_span(start, due)
 
 
 # -- Statutory holidays of a year whose schedule is not yet published --------------------

@@ -16,15 +16,20 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from hub import audit, clock
-from hub.approvals.calendar import WorkingCalendar, provisional_calendar_days
+from hub.approvals.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    WorkingCalendar,
+    provisional_calendar_days,
+)
 from hub.approvals.models import CalendarDay, CalendarYear
-from hub.db import upsert
+from hub.db import TransactionState, upsert
 from hub.errors import ValidationFailed
 from hub.permissions import Principal, require
 
 PACKAGE_SOURCE = "chinese-calendar"
 ADMIN_SOURCE = "admin"
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR  # a provisional 2100 has no lunar table
 
 _cache: dict[str, tuple[tuple[Any, ...], WorkingCalendar]] = {}
 _cache_lock = threading.Lock()
@@ -39,19 +44,19 @@ def _fingerprint(session: Session) -> tuple[Any, ...]:
     return tuple(row)
 
 
-_IN_TRANSACTION = "hub.calendar"
+# (the cache's generation, the calendar) as read in the transaction.
+_IN_TRANSACTION: TransactionState[tuple[int, WorkingCalendar]] = TransactionState(
+    "hub.calendar")
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
     """The working calendar from the database (cached; rebuilt when a year is published).
     Checked once per transaction: a decision asks for it three times."""
-    transaction = session.get_transaction()
-    remembered = session.info.get(_IN_TRANSACTION)
-    if (transaction is not None and remembered is not None and remembered[0] is transaction
-            and remembered[1] == _generation):
-        return remembered[2]
-    calendar = _load_calendar(session)
-    session.info[_IN_TRANSACTION] = (session.get_transaction(), _generation, calendar)
+    remembered = _IN_TRANSACTION.get(session)
+    if remembered is not None and remembered[0] == _generation:
+        return remembered[1]
+    calendar = _load_calendar(session)  # its fingerprint query began a transaction
+    _IN_TRANSACTION.put(session, (_generation, calendar))
     return calendar
 
 
@@ -147,8 +152,8 @@ def _write_days(session: Session, year: int, holidays: Iterable[dt.date],
 def publish_year(session: Session, actor: Principal, year: int, holidays: Iterable[dt.date],
                  workdays: Iterable[dt.date]) -> YearSchedule:
     """Publish (or correct) a year's official schedule, audited; the open due dates
-    that depend on the year are then recomputed, in batches, by the outbox consumer
-    ``approvals.recompute_deadlines``. Commits."""
+    that depend on the year are then recomputed, in batches, by the outbox consumers
+    ``approvals.recompute_deadlines`` and ``disclosure.recompute_due_dates``. Commits."""
     from hub.outbox.services import enqueue
 
     require(actor, "calendar.write")
@@ -174,6 +179,12 @@ def publish_year(session: Session, actor: Principal, year: int, holidays: Iterab
                         "version": row.version})
     enqueue(session, "approvals.recompute_deadlines", {"year": year, "version": row.version},
             dedupe_key=f"calendar:{year}:v{row.version}")
+    # The disclosure requests' statutory limits count on the same calendar.
+    enqueue(session, "disclosure.recompute_due_dates", {"year": year, "version": row.version},
+            dedupe_key=f"calendar:{year}:v{row.version}:disclosure")
+    # The call center's tickets are due on the same calendar.
+    enqueue(session, "tickets.recompute_deadlines", {"year": year, "version": row.version},
+            dedupe_key=f"calendar:{year}:v{row.version}:tickets")
     invalidate_cache()
     session.commit()  # (in-process, the recompute runs right after this commit)
     return get_year(session, year)

@@ -12,7 +12,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from hub import audit, clock
-from hub.approvals import mapping, routing
+from hub.approvals import cards, mapping, queries, routing
 from hub.approvals.calendar import WorkingCalendar, end_of_day
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.models import Application, ApprovalTask, DeadlineWarning
@@ -23,7 +23,6 @@ from hub.permissions import Principal
 
 WARNINGS_ACTOR = Principal.system("beat:warnings")
 CALENDAR_ACTOR = Principal.system("calendar:recompute")
-LEVEL_LABELS = {"yellow": "黄牌", "red": "红牌"}
 
 
 @dataclasses.dataclass
@@ -40,7 +39,7 @@ def _not_warned(application_id: Any, task_id: Any, level: str) -> Any:
 
 
 def _case_candidates(now: dt.datetime, level: str, limit: int) -> Select[Any]:
-    threshold = Application.due_at < now if level == "red" else Application.yellow_at <= now
+    threshold = queries.card_reached(level, now, Application.due_at, Application.yellow_at)
     return (select(Application.id, Application.center_code, Application.due_at)
             .where(Application.status == routing.IN_REVIEW, Application.deleted_at.is_(None),
                    threshold, _not_warned(Application.id, None, level))
@@ -48,7 +47,7 @@ def _case_candidates(now: dt.datetime, level: str, limit: int) -> Select[Any]:
 
 
 def _task_candidates(now: dt.datetime, level: str, limit: int) -> Select[Any]:
-    threshold = ApprovalTask.due_at < now if level == "red" else ApprovalTask.yellow_at <= now
+    threshold = queries.card_reached(level, now, ApprovalTask.due_at, ApprovalTask.yellow_at)
     # A task whose case waits for a supplement has its clock stopped: no card.
     return (select(ApprovalTask.application_id, Application.center_code, ApprovalTask.due_at,
                    ApprovalTask.id, ApprovalTask.department_code)
@@ -87,7 +86,7 @@ def scan_warnings(session: Session, *, batch: int = 500) -> ScanReport:
     scan: one row per level (with when it was raised), audited, with a notification.
     Commits once per batch."""
     report = ScanReport()
-    for level in ("yellow", "red"):
+    for level in cards.LEVELS:
         while True:
             now = clock.now()
             cases = session.execute(_case_candidates(now, level, batch)).all()

@@ -15,7 +15,7 @@ from hub.directory.models import Department
 from hub.outbox.services import enqueue
 
 NOTIFY = "approvals.notify"
-DELIVER = "outbound.deliver_task"  # the adapters' consumer (interface 3)
+DELIVER = "outbound.deliver_task"  # hub.delivery's consumer (interface 3)
 
 
 def _task_opened(session: Session, task: ApprovalTask, *, again: bool) -> None:

@@ -69,6 +69,8 @@ class Application(Base):
     result_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     result_issued_at: Mapped[dt.datetime | None]
     deleted_at: Mapped[dt.datetime | None]  # tombstone of a case deleted upstream
+    # The receipt code's keyed hash (hub.receipts); the code itself is printed once.
+    receipt_code_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
@@ -112,16 +114,21 @@ class ApprovalTask(Base):
 
 
 class IdempotencyRecord(Base):
-    """A submission's ``Idempotency-Key``: a replay returns the original result."""
+    """A write's ``Idempotency-Key``, unique per scope (what was written: an application,
+    an appointment) and center: a replay returns the original result (hub.idempotency)."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("center_code", "key"),)
+    __table_args__ = (UniqueConstraint("scope", "center_code", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), default="application",
+                                       server_default="application")
     center_code: Mapped[str] = mapped_column(ForeignKey("centers.code"))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
-    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"))
+    application_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applications.id"))
+    # What else a replay needs to answer as the first time did (ids; secrets encrypted).
+    result: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime]
 
 
@@ -149,9 +156,6 @@ class CalendarYear(Base):
     version: Mapped[int] = mapped_column(default=1)
 
 
-CALENDAR_DAY_KINDS = ("holiday", "workday")
-
-
 class CalendarDay(Base):
     """One day of an official year that differs from the plain week: a public holiday,
     or a make-up working day (调休上班) on a weekend."""
@@ -162,9 +166,6 @@ class CalendarDay(Base):
     year: Mapped[int] = mapped_column(ForeignKey("calendar_years.year", ondelete="CASCADE"),
                                       index=True)
     kind: Mapped[str] = mapped_column(String(16))
-
-
-WARNING_LEVELS = ("yellow", "red")
 
 
 class DeadlineWarning(Base):

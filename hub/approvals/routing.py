@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hub.approvals.calendar import WorkingCalendar, deadline, local_date
-from hub.errors import Conflict
+from hub.domain_errors import StateConflict
 
 # Application statuses
 IN_REVIEW, SUPPLEMENT_REQUESTED = "in_review", "supplement_requested"
@@ -35,8 +35,8 @@ ALL, ANY = "all", "any"
 TaskKey = tuple[int, str]
 
 
-class RoutingError(Conflict):
-    """The case or task is not in a state that allows this step (HTTP 409)."""
+class RoutingError(StateConflict):
+    """The case or task is not in a state that allows this step."""
 
 
 @dataclasses.dataclass(frozen=True)

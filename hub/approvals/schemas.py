@@ -11,11 +11,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from hub.approvals.forms import id_number_problem
-from hub.approvals.models import APPLICATION_STATUSES, TASK_STATUSES, WARNING_LEVELS
-from hub.clock import SHANGHAI
+from hub.approvals.cards import LEVELS
+from hub.approvals.models import APPLICATION_STATUSES, TASK_STATUSES
 from hub.directory.schemas import CODE
+from hub.fields import Day, FreeText, IdNumber, Phone, Text
+from hub.materials.schemas import MaterialSchema
+from hub.timezones import SHANGHAI
 
-PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+PHONE = re.compile(r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$")
 
 
 class LocalDateTime(ma.fields.AwareDateTime):
@@ -32,9 +35,9 @@ class LocalDateTime(ma.fields.AwareDateTime):
 
 
 class ApplicantSchema(ma.Schema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=50))
-    id_number = ma.fields.String(required=True)
-    phone = ma.fields.String(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=50))
+    id_number = IdNumber(required=True)
+    phone = Phone(required=True)
 
     @ma.validates("id_number")
     def _id_number(self, value: str, data_key: str) -> None:
@@ -44,30 +47,29 @@ class ApplicantSchema(ma.Schema):
 
     @ma.validates("phone")
     def _phone(self, value: str, data_key: str) -> None:
-        if not PHONE.match("".join(value.split())):
+        if not PHONE.match(value):
             raise ma.ValidationError("电话号码应为 11 位手机号或带区号的固定电话")
 
 
 class SubmissionSchema(ma.Schema):
-    service_item = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    center = ma.fields.String(required=True, validate=CODE)
+    service_item = Text(required=True, validate=validate.Length(min=1, max=64))
+    center = Text(required=True, validate=CODE)
     applicant = ma.fields.Nested(ApplicantSchema, required=True)
-    form = ma.fields.Dict(keys=ma.fields.String(), required=True)
+    form = ma.fields.Dict(keys=Text(), required=True)
 
 
 class WithdrawalSchema(ma.Schema):
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = FreeText(required=True, validate=validate.Length(min=1, max=500))
 
 
 class ResubmissionSchema(ma.Schema):
-    form = ma.fields.Dict(keys=ma.fields.String(), required=True)
+    form = ma.fields.Dict(keys=Text(), required=True)
 
 
 class DecisionSchema(ma.Schema):
-    decision = ma.fields.String(required=True, validate=validate.OneOf(
+    decision = Text(required=True, validate=validate.OneOf(
         ("approve", "reject", "request_supplement")))
-    comment = ma.fields.String(load_default=None, allow_none=True,
-                               validate=validate.Length(max=2000))
+    comment = FreeText(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     version = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
     @ma.validates_schema
@@ -78,24 +80,33 @@ class DecisionSchema(ma.Schema):
 
 
 class AssignmentSchema(ma.Schema):
-    assignee = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+    assignee = Text(required=True, validate=validate.Length(min=1, max=64))
+    version = ma.fields.Integer(strict=True, validate=validate.Range(min=1), metadata={
+        "description": "任务的版本：给出时，任务已被他人更新则 409"})
+
+
+class VersionSchema(ma.Schema):
+    version = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+                                metadata={"description": "任务的版本（乐观锁）"})
 
 
 class ApplicationQuerySchema(ma.Schema):
-    center = ma.fields.String(validate=CODE)
-    status = ma.fields.String(validate=validate.OneOf(APPLICATION_STATUSES))
-    warning = ma.fields.String(validate=validate.OneOf(WARNING_LEVELS))
+    center = Text(validate=CODE)
+    status = Text(validate=validate.OneOf(APPLICATION_STATUSES))
+    warning = Text(validate=validate.OneOf(LEVELS))
 
 
 class TaskQuerySchema(ma.Schema):
-    status = ma.fields.String(load_default="pending", validate=validate.OneOf(TASK_STATUSES))
-    department = ma.fields.String(validate=validate.Length(min=1, max=32))
-    warning = ma.fields.String(validate=validate.OneOf(WARNING_LEVELS))
+    status = Text(load_default="pending", validate=validate.OneOf(TASK_STATUSES))
+    department = Text(validate=validate.Length(min=1, max=32))
+    warning = Text(validate=validate.OneOf(LEVELS))
+    assignee = Text(validate=validate.Length(min=1, max=64), metadata={
+        "description": "me：本人名下；none：部门待领（无人领取）；或一个登录名"})
 
 
 class CalendarYearInputSchema(ma.Schema):
-    holidays = ma.fields.List(ma.fields.Date(), required=True)
-    workdays = ma.fields.List(ma.fields.Date(), load_default=list)
+    holidays = ma.fields.List(Day(), required=True)
+    workdays = ma.fields.List(Day(), load_default=list)
 
 
 # -- Output ----------------------------------------------------------------------------------
@@ -157,7 +168,12 @@ class ApplicationSchema(ma.Schema):
     center = ma.fields.String(required=True)
     status = ma.fields.String(required=True)
     stage = ma.fields.Integer(required=True)
-    source = ma.fields.String()
+    source = ma.fields.String(metadata={
+        "description": "hub：在数据中心受理；sync：由中心自有业务系统受理并同步（只读）"})
+    external_id = ma.fields.String(allow_none=True, metadata={
+        "description": "同步办件在中心业务系统中的编号"})
+    read_only = ma.fields.Boolean(metadata={
+        "description": "true：同步办件，撤回、补正等须在中心业务系统中办理"})
     applicant = ma.fields.Nested(MaskedApplicantSchema, required=True)
     form = ma.fields.Dict(required=True)
     submitted_at = LocalDateTime(required=True)
@@ -169,9 +185,15 @@ class ApplicationSchema(ma.Schema):
     concluded_at = LocalDateTime(allow_none=True)
     status_reason = ma.fields.String(allow_none=True)
     warning = ma.fields.String(allow_none=True)
+    worst_warning = ma.fields.String(allow_none=True, metadata={
+        "description": "办件及其进行中环节最严重的预警（某环节超期而办件未超期时为 red）"})
     result = ma.fields.Nested(ResultSchema, allow_none=True)
     version = ma.fields.Integer()
     tasks = ma.fields.List(ma.fields.Nested(TaskSchema), required=True)
+    materials = ma.fields.List(ma.fields.Nested(MaterialSchema), metadata={
+        "description": "网上预审收到的材料（转为正式受理时随办件保存）"})
+    receipt_code = ma.fields.String(metadata={
+        "description": "回执码：仅在受理（201）的响应中出现一次，只保存其散列"})
     warnings = ma.fields.List(ma.fields.Nested(WarningSchema))
     history = ma.fields.List(ma.fields.Nested(HistorySchema))
 

@@ -9,28 +9,26 @@ is the optimistic check against a stale or repeated decision.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from hub import audit, clock, privacy
+from hub import audit, clock, idempotency, privacy
 from hub.approvals import mapping, numbers, routing
 from hub.approvals.calendar_services import load_calendar
-from hub.approvals.forms import form_errors
+from hub.approvals.calendar import local_date
+from hub.approvals.forms import form_errors, normalise_answers
 from hub.approvals.messages import announce
-from hub.approvals.models import Application, ApprovalTask, IdempotencyRecord
+from hub.approvals.models import SOURCE_SYNC, Application, ApprovalTask
 from hub.catalog.models import ServiceItem
-from hub.directory.models import User
+from hub.catalog.publication import not_offered
 from hub.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub.permissions import Principal, Scope, allowed, require
+from hub.receipts import receipt_codes
 from hub.supervision.rollups import track_application, track_task
 
 
@@ -62,47 +60,57 @@ def readable_application(session: Session, actor: Principal, application_id: uui
     return app
 
 
+def changeable(app: Application) -> Application:
+    """The case, if the hub may change it: a case synced from a center's own system is
+    that system's record, read-only here (the next night's sync would undo a change)."""
+    if app.source == SOURCE_SYNC:
+        raise Conflict("该办件由中心自有业务系统受理并同步至数据中心，此处为只读记录；"
+                       "撤回、补正等请在该中心业务系统中办理")
+    return app
+
+
 # -- Submission -----------------------------------------------------------------------------
 
 
-def _request_hash(body: Mapping[str, Any]) -> str:
-    # Keyed, because the body holds an ID number: a plain hash of it could be guessed.
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                           default=str)
-    key = current_app.config["HUB_SETTINGS"].secret_key.encode()
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+_SCOPE = "application"
 
 
 def _replay(session: Session, center: str, key: str, request_hash: str) -> Application | None:
-    record = session.scalars(select(IdempotencyRecord).where(
-        IdempotencyRecord.center_code == center, IdempotencyRecord.key == key)).one_or_none()
-    if record is None:
-        return None
-    if not hmac.compare_digest(record.request_hash, request_hash):
-        raise Conflict("该 Idempotency-Key 已用于另一份不同的申请，请换一个键")
-    return load_application(session, record.application_id)
+    record = idempotency.earlier(session, _SCOPE, center, key, request_hash)
+    return load_application(session, record.application_id) if record is not None else None
+
+
+class Submitted(NamedTuple):
+    """What a submission gives back: the case, whether it was a replay of an
+    ``Idempotency-Key``, and the receipt code (回执码) to print once."""
+
+    application: Application
+    replayed: bool
+    receipt_code: str
 
 
 def submit_application(session: Session, actor: Principal, body: Mapping[str, Any], *,
-                       idempotency_key: str | None = None) -> tuple[Application, bool]:
+                       idempotency_key: str | None = None) -> Submitted:
     """Accept a case at a window: the application and its first-stage tasks, all open at
-    once, in one transaction. Returns (application, replayed): a replay of the same
-    ``Idempotency-Key`` and body returns the case it created."""
+    once, in one transaction, and its receipt code. A replay of the same
+    ``Idempotency-Key`` and body returns the case it created, with a new receipt code
+    (the first is void: only its hash was kept, and whoever replays never got it)."""
     center = body["center"]
     require(actor, "application.submit", Scope(center=center))
-    request_hash = _request_hash(body)
+    request_hash = idempotency.request_hash(body)
     if idempotency_key:
         replayed = _replay(session, center, idempotency_key, request_hash)
         if replayed is not None:
-            return replayed, True
+            return Submitted(replayed, True, _reissue_receipt(session, actor, replayed))
     item = session.get(ServiceItem, body["service_item"])
     if item is None:
         raise ValidationFailed({"service_item": [f"未知的办事事项：{body['service_item']}"]})
-    errors = form_errors(item.form or [], body["form"])
-    if errors:
-        raise ValidationFailed(errors)
+    refusal = not_offered(item, center)
+    if refusal:
+        raise ValidationFailed({"service_item": [refusal]})
+    body = {**body, "form": checked_answers(item.form or [], body["form"])}
     try:
-        app = _create(session, actor, item, body, idempotency_key, request_hash)
+        app, code = _create(session, actor, item, body, idempotency_key, request_hash)
     except IntegrityError:
         # The same key at the same time: the other submission committed first; replay it.
         session.rollback()
@@ -110,25 +118,54 @@ def submit_application(session: Session, actor: Principal, body: Mapping[str, An
             if idempotency_key else None
         if replayed is None:
             raise
-        return replayed, True
-    return app, False
+        return Submitted(replayed, True, _reissue_receipt(session, actor, replayed))
+    return Submitted(app, False, code)
+
+
+def checked_answers(fields: list[Mapping[str, Any]], answers: Mapping[str, Any], *,
+                    previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The one form's answers as they are kept, checked against its fields on the day
+    they are entered (``previous``: the answers accepted before, on a resubmission).
+    Raises ``ValidationFailed`` naming each field that does not fit."""
+    form = normalise_answers(fields, answers)
+    errors = form_errors(fields, form, today=local_date(clock.now()), previous=previous)
+    if errors:
+        raise ValidationFailed(errors)
+    return form
+
+
+def _reissue_receipt(session: Session, actor: Principal, app: Application) -> str:
+    code, app.receipt_code_hash = receipt_codes().issue(app.number)
+    app.updated_at = clock.now()
+    audit.record(session, actor, "application.receipt_reissued", target_type="application",
+                 target_id=app.id, center=app.center_code)
+    session.commit()
+    return code
+
+
+def reissue_receipt(session: Session, actor: Principal, application_id: uuid.UUID) -> str:
+    """A new receipt code for a case whose code the applicant lost (the clerk of its
+    center); the old code stops working. Audited."""
+    app = readable_application(session, actor, application_id, lock=True)
+    require(actor, "application.change", mapping.scope_of(app))
+    return _reissue_receipt(session, actor, changeable(app))
 
 
 def _create(session: Session, actor: Principal, item: ServiceItem, body: Mapping[str, Any],
-            idempotency_key: str | None, request_hash: str) -> Application:
+            idempotency_key: str | None, request_hash: str) -> tuple[Application, str]:
     center = body["center"]
     now = clock.now()
     transition = routing.submit(routing.stages_from(item.stages), submitted_at=now,
                                 promised_days=item.promised_days,
                                 yellow_days=item.yellow_days, cal=load_calendar(session))
     app = _new_application(session, center, item, body, transition.after, now)
+    code, app.receipt_code_hash = receipt_codes().issue(app.number)
     rows = [mapping.new_task_row(app, t, now) for t in transition.after.tasks]
     session.add(app)
     session.add_all(rows)
     if idempotency_key:
-        session.add(IdempotencyRecord(center_code=center, key=idempotency_key,
-                                      request_hash=request_hash, application_id=app.id,
-                                      created_at=now))
+        idempotency.remember(session, _SCOPE, center, idempotency_key, request_hash,
+                             application_id=app.id)
     session.flush()  # a concurrent use of the key fails here, before anything else
     audit.record(session, actor, "application.submitted", target_type="application",
                  target_id=app.id, center=center,
@@ -140,7 +177,7 @@ def _create(session: Session, actor: Principal, item: ServiceItem, body: Mapping
         track_task(session, row, None)
     announce(session, app, opened=rows)
     session.commit()
-    return app
+    return app, code
 
 
 def _new_application(session: Session, center: str, item: ServiceItem, body: Mapping[str, Any],
@@ -261,6 +298,7 @@ def withdraw_application(session: Session, actor: Principal, application_id: uui
     """The applicant withdraws the case (撤回) at the window; its open tasks are cancelled."""
     app = readable_application(session, actor, application_id, lock=True)
     require(actor, "application.change", mapping.scope_of(app))
+    changeable(app)
     now = clock.now()
     before = mapping.case_summary(app)
     transition = routing.withdraw(mapping.case_plain(app), now=now, cal=load_calendar(session))
@@ -279,10 +317,9 @@ def resubmit_application(session: Session, actor: Principal, application_id: uui
     asked are pending again."""
     app = readable_application(session, actor, application_id, lock=True)
     require(actor, "application.change", mapping.scope_of(app))
-    item = session.get(ServiceItem, app.service_item_code)
-    errors = form_errors(item.form if item else [], form)
-    if errors:
-        raise ValidationFailed(errors)
+    changeable(app)
+    # The case's own form, as it was when accepted: a later edit of the item is not its.
+    form = checked_answers((app.routing or {}).get("form") or [], form, previous=app.form)
     now = clock.now()
     before = mapping.case_summary(app)
     transition = routing.resubmit(mapping.case_plain(app), now=now, cal=load_calendar(session))
@@ -295,33 +332,6 @@ def resubmit_application(session: Session, actor: Principal, application_id: uui
     announce(session, app, previous_tasks=previous, status_changed=True)
     session.commit()
     return app
-
-
-def assign_task(session: Session, actor: Principal, task_id: uuid.UUID,
-                assignee: str) -> ApprovalTask:
-    """A chief representative hands a pending task to another approver of the department."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise NotFound("审批任务不存在")
-    require(actor, "task.assign", Scope(department=task.department_code))
-    app = load_application(session, task.application_id, lock=True)
-    task = next(t for t in app.tasks if t.id == task_id)
-    if task.status != routing.PENDING:
-        raise Conflict("只能指派待办的审批任务")
-    user = session.scalars(select(User).where(User.username == assignee)).one_or_none()
-    if (user is None or user.status != "active" or user.department_code != task.department_code
-            or not {"approver", "chief"} & set(user.roles)):
-        raise ValidationFailed({"assignee": ["应为本部门在职的审批人员"]})
-    before = mapping.task_summary(task) | {"assignee": task.assignee}
-    now = clock.now()
-    task.assignee = assignee
-    task.version += 1
-    task.updated_at = now
-    audit.record(session, actor, "task.assigned", target_type="application", target_id=app.id,
-                 center=app.center_code, before=before,
-                 after=mapping.task_summary(task) | {"assignee": assignee})
-    session.commit()
-    return task
 
 
 def applicant_in_clear(session: Session, actor: Principal,

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log. ``audit.record`` is the one writer."""
-from hub.audit.services import changes, record
+"""The append-only, keyed hash-chained audit log. ``audit.record`` is the one writer."""
+from hub.audit.services import changes, init_app, record
 
-__all__ = ["changes", "record"]
+__all__ = ["changes", "init_app", "record"]

@@ -18,6 +18,10 @@ class AuditRecord(Base):
         UniqueConstraint("chain", "seq"),
         Index("ix_audit_records_target", "target_id", "id"),
         Index("ix_audit_records_actor", "actor", "id"),
+        # The audit viewer's filters: an action (who unmasked whom, who decided what), a
+        # date range.
+        Index("ix_audit_records_action", "action", "id"),
+        Index("ix_audit_records_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -33,7 +37,10 @@ class AuditRecord(Base):
     after: Mapped[dict[str, Any] | None]
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The HMAC of the record under the audit key ``key_id`` names (hub.audit.chain);
+    # records from before the chain was keyed have no key_id and a plain SHA-256.
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditChainHead(Base):

@@ -1,53 +1,41 @@
 """The one audit writer, and the chain verification.
 
-Every state change calls ``record`` inside its own transaction. Records are
-chained per center: each holds the hash of the one before it, so an edited,
-deleted or reordered record breaks the chain, and the chain heads (kept in
-``audit_chain_heads`` and exported by ``export_anchor``) reveal a cut-off tail.
+Every state change calls ``record`` inside its own transaction. Records are chained per
+center: each holds the MAC (``hub.audit.chain``) of its fields and of the record before
+it, under a key that is not in the database, so an edited, deleted, reordered or added
+record breaks the chain, and the chain heads (kept in ``audit_chain_heads`` and anchored
+outside the database by ``hub.audit.anchors``) reveal a cut-off tail.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import json
-import uuid
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from flask import Flask, current_app
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from hub import clock
+from hub.audit.anchors import Anchors
+from hub.audit.chain import GENESIS, KeyRing, keyed_hash, legacy_hash, plain
 from hub.audit.models import HUB_CHAIN, AuditChainHead, AuditRecord
-from hub.db import upsert
+from hub.db import TransactionState, upsert
 from hub.permissions import Principal
 
-GENESIS = "0" * 64
+_KEYS = "hub.audit.keys"
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe and stable: what is hashed is exactly what is stored and read back."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, default=_default, ensure_ascii=False))
+def init_app(app: Flask) -> None:
+    settings = app.config["HUB_SETTINGS"]
+    previous = [k.strip() for k in settings.audit_previous_keys.split(",") if k.strip()]
+    app.extensions[_KEYS] = KeyRing.from_secrets(settings.audit_key, previous)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).isoformat()
-    if isinstance(value, (dt.date, uuid.UUID)):
-        return str(value)
-    if isinstance(value, (set, frozenset, tuple)):
-        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
-    raise TypeError(f"cannot audit a {type(value).__name__}")
-
-
-def record_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
-    body = json.dumps({**fields, "prev_hash": prev_hash}, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"), default=_default)
-    return hashlib.sha256(body.encode()).hexdigest()
+def keys() -> KeyRing:
+    """The application's audit keys (``HUB_AUDIT_KEY`` and ``HUB_AUDIT_PREVIOUS_KEYS``)."""
+    return current_app.extensions[_KEYS]
 
 
 def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
@@ -59,26 +47,22 @@ def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
     }
 
 
-_LOCKED_HEADS = "hub.audit.locked_heads"
+_LOCKED_HEADS: TransactionState[dict[str, AuditChainHead]] = TransactionState(
+    "hub.audit.locked_heads")
 
 
 def _lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
     """The chain's head, locked until the transaction ends. Locked once per transaction:
     a second record of the same change (a decision writes two or three) reuses it."""
-    transaction = session.get_transaction()
-    locked = session.info.get(_LOCKED_HEADS)
-    if transaction is not None and locked is not None and locked[0] is transaction:
-        head = locked[1].get(chain)
-        if head is not None and head in session:
-            return head
+    locked = _LOCKED_HEADS.get(session) or {}
+    head = locked.get(chain)
+    if head is not None and head in session:
+        return head
     head = _select_and_lock_head(session, chain, now)
     if session.in_nested_transaction():
         return head  # a savepoint rolled back would release the lock: take it each time
-    locked = session.info.get(_LOCKED_HEADS)
-    transaction = session.get_transaction()
-    if locked is None or locked[0] is not transaction:
-        locked = session.info[_LOCKED_HEADS] = (transaction, {})
-    locked[1][chain] = head
+    locked[chain] = head
+    _LOCKED_HEADS.put(session, locked)
     return head
 
 
@@ -117,23 +101,47 @@ def record(
     now = at or clock.now()
     chain = center or HUB_CHAIN
     head = _lock_head(session, chain, now)
+    key = keys().current
     rec = AuditRecord(
         chain=chain, seq=head.seq + 1, at=now, actor=actor.username, action=action,
         target_type=target_type, target_id=str(target_id), center=center,
-        before=_plain(dict(before)) if before is not None else None,
-        after=_plain(dict(after)) if after is not None else None,
-        request_id=actor.request_id, prev_hash=head.hash,
+        before=plain(dict(before)) if before is not None else None,
+        after=plain(dict(after)) if after is not None else None,
+        request_id=actor.request_id, prev_hash=head.hash, key_id=key.id,
     )
-    rec.hash = record_hash(head.hash, _hashed_fields(rec))
+    rec.hash = keyed_hash(key, head.hash, _hashed_fields(rec))
     head.seq, head.hash, head.updated_at = rec.seq, rec.hash, now
     session.add(rec)
     return rec
 
 
+def trail_query(*, actor: str | None = None, action: str | None = None,
+                target: str | None = None, start: dt.datetime | None = None,
+                end: dt.datetime | None = None) -> Select[tuple[AuditRecord]]:
+    """The audit trail filtered: ``actor`` and ``target`` (a target id) exactly, ``action``
+    exactly or, ending in ``.*``, every action under that prefix (``task.*``: every
+    decision); ``start`` ≤ ``at`` < ``end``. Each filter is served by an index."""
+    stmt = select(AuditRecord)
+    if target:
+        stmt = stmt.where(AuditRecord.target_id == target)
+    if actor:
+        stmt = stmt.where(AuditRecord.actor == actor)
+    if action:
+        if action.endswith(".*"):
+            stmt = stmt.where(AuditRecord.action.startswith(action[:-1], autoescape=True))
+        else:
+            stmt = stmt.where(AuditRecord.action == action)
+    if start is not None:
+        stmt = stmt.where(AuditRecord.at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditRecord.at < end)
+    return stmt
+
+
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the keys that changed, for a compact before/after."""
-    keys = [k for k in after if before.get(k) != after.get(k)]
-    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+    changed = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
 @dataclasses.dataclass
@@ -168,64 +176,63 @@ def _records(session: Session, chain: str, batch: int = 5000) -> Iterator[AuditR
         session.expunge_all()
 
 
-def verify(session: Session, anchors: Mapping[str, tuple[int, str]] | None = None) -> VerifyReport:
-    """Walk every chain: sequence without gaps, each hash recomputed, each link intact,
-    the end equal to the stored head, and every exported anchor still on the chain."""
-    report = VerifyReport()
+def verify(session: Session, anchors: Anchors | None = None,
+           keyring: KeyRing | None = None) -> VerifyReport:
+    """Walk every chain: sequence without gaps, each MAC recomputed under the key that
+    made it, each link intact, the end equal to the stored head, and every anchored head
+    still on the chain; records past what a genuine anchor holds must be keyed."""
+    keyring = keyring or keys()
+    anchors = anchors or Anchors()
+    report = VerifyReport(problems=[ChainProblem("anchors", None, p) for p in anchors.problems])
     heads = {h.chain: (h.seq, h.hash) for h in session.scalars(select(AuditChainHead))}
     chains = sorted(set(heads) | set(session.scalars(select(AuditRecord.chain).distinct()))
-                    | set(anchors or {}))
+                    | set(anchors.points))
     for chain in chains:
         report.chains += 1
-        expected_seq, prev_hash = 1, GENESIS
-        seen: dict[int, str] = {}
-        for rec in _records(session, chain):
-            report.records += 1
-            if rec.seq != expected_seq:
-                report.problems.append(ChainProblem(chain, expected_seq,
-                                                    f"record {expected_seq} is missing"))
-            if rec.prev_hash != prev_hash:
-                report.problems.append(ChainProblem(chain, rec.seq, "link to the previous record is broken"))
-            if record_hash(rec.prev_hash, _hashed_fields(rec)) != rec.hash:
-                report.problems.append(ChainProblem(chain, rec.seq, "record was altered"))
-            seen[rec.seq] = rec.hash
-            expected_seq, prev_hash = rec.seq + 1, rec.hash
-        last_seq = expected_seq - 1
+        last_seq, last_hash, seen = _walk(session, chain, keyring, anchors, report)
         head = heads.get(chain)
         if head is None:
             report.problems.append(ChainProblem(chain, None, "chain head is missing"))
-        elif head != (last_seq, prev_hash):
+        elif head != (last_seq, last_hash):
             report.problems.append(ChainProblem(
                 chain, head[0], f"chain ends at {last_seq}, its head says {head[0]}: records were cut off or the head altered"))
-        anchor = (anchors or {}).get(chain)
-        if anchor is not None and seen.get(anchor[0]) != anchor[1]:
-            report.problems.append(ChainProblem(
-                chain, anchor[0], "an exported anchor is no longer on the chain: records were cut off or rewritten"))
+        for seq, anchored in anchors.points.get(chain, ()):
+            if seen.get(seq) != anchored:
+                report.problems.append(ChainProblem(
+                    chain, seq, "an exported anchor is no longer on the chain: records were cut off or rewritten"))
     return report
 
 
-def export_anchor(session: Session, directory: str | Path, now: dt.datetime | None = None) -> Path:
-    """Write the chain heads to a file outside the database (one JSON line per chain)."""
-    now = now or clock.now()
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"audit-anchor-{now.strftime('%Y%m%dT%H%M%S%fZ')}.jsonl"
-    with path.open("w", encoding="utf-8") as handle:
-        for head in session.scalars(select(AuditChainHead).order_by(AuditChainHead.chain)):
-            handle.write(json.dumps({"chain": head.chain, "seq": head.seq, "hash": head.hash,
-                                     "exported_at": now.isoformat()}) + "\n")
-    return path
-
-
-def load_anchors(directory: str | Path) -> dict[str, tuple[int, str]]:
-    """The latest exported anchor of every chain."""
-    anchors: dict[str, tuple[int, str]] = {}
-    folder = Path(directory)
-    if not folder.is_dir():
-        return anchors
-    for path in sorted(folder.glob("audit-anchor-*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                anchors[item["chain"]] = (int(item["seq"]), item["hash"])
-    return anchors
+def _walk(session: Session, chain: str, keyring: KeyRing, anchors: Anchors,
+          report: VerifyReport) -> tuple[int, str, dict[int, str]]:
+    """Check one chain's records in order; the last seq and hash, and every seq's hash."""
+    expected_seq, prev_hash, keyed = 1, GENESIS, False
+    keyed_after = anchors.keyed_after(chain)
+    seen: dict[int, str] = {}
+    for rec in _records(session, chain):
+        report.records += 1
+        if rec.seq != expected_seq:
+            report.problems.append(ChainProblem(chain, expected_seq,
+                                                f"record {expected_seq} is missing"))
+        if rec.prev_hash != prev_hash:
+            report.problems.append(ChainProblem(chain, rec.seq, "link to the previous record is broken"))
+        if rec.key_id is None:
+            if keyed or (keyed_after is not None and rec.seq > keyed_after):
+                report.problems.append(ChainProblem(
+                    chain, rec.seq, "record has no key where every record is keyed: it was forged or rewritten"))
+            expected = legacy_hash(rec.prev_hash, _hashed_fields(rec))
+        else:
+            keyed = True
+            key = keyring.get(rec.key_id)
+            if key is None:
+                report.problems.append(ChainProblem(
+                    chain, rec.seq, f"record was made with an unknown key {rec.key_id} "
+                                    "(forged, or an old key missing from HUB_AUDIT_PREVIOUS_KEYS)"))
+                expected = rec.hash
+            else:
+                expected = keyed_hash(key, rec.prev_hash, _hashed_fields(rec))
+        if expected != rec.hash:
+            report.problems.append(ChainProblem(chain, rec.seq, "record was altered"))
+        seen[rec.seq] = rec.hash
+        expected_seq, prev_hash = rec.seq + 1, rec.hash
+    return expected_seq - 1, prev_hash, seen

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base
@@ -25,5 +25,13 @@ class ServiceItem(Base):
     # The guide (办事指南): what to bring, where to go.
     guide: Mapped[dict[str, Any] | None]
     version: Mapped[int] = mapped_column(default=1)
+    # The editor's work in progress (the definition's keys), until it is published into
+    # the columns above; new cases take only what is published.
+    draft: Mapped[dict[str, Any] | None]
+    # Offered to new cases: published, active, and at every center (None) or those listed.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    centers: Mapped[list[str] | None]
+    published_at: Mapped[dt.datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub import audit, clock
 from hub.catalog.models import ServiceItem
+from hub.directory import deciders
 from hub.directory.models import Department
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.permissions import Principal, require
@@ -36,6 +37,20 @@ def check_departments(session: Session, definition: Mapping[str, Any]) -> None:
         raise ValidationFailed(errors)
 
 
+def routing_warnings(session: Session, stages: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The steps of ``stages`` that nobody can act on: their department has no active
+    approver or chief, so a case reaching them would wait with its clock running (无人可办).
+    A warning, not a refusal: staff may be on their way."""
+    names = dict(session.execute(select(Department.code, Department.name)).all())
+    nobody = set(deciders.unstaffed(
+        session, [t["department"] for stage in stages for t in stage["tasks"]]))
+    return [{"stage": number, "department": task["department"], "kind": "no_active_approver",
+             "detail": f"第 {number} 阶段：{names.get(task['department'], task['department'])}"
+                       "没有在岗的审批人员或首席代表，办件到此环节将无人可办"}
+            for number, stage in enumerate(stages, start=1) for task in stage["tasks"]
+            if task["department"] in nobody]
+
+
 def list_items() -> Select[tuple[ServiceItem]]:
     return select(ServiceItem)
 
@@ -53,7 +68,9 @@ def create_item(session: Session, actor: Principal, definition: Mapping[str, Any
         raise Conflict(f"事项代码 {definition['code']} 已存在")
     check_departments(session, definition)
     now = clock.now()
+    # Through the API an item is published as it is defined (the editor keeps a draft).
     item = ServiceItem(code=definition["code"], created_at=now, updated_at=now, version=1,
+                       published_at=now, published_by=actor.username, active=True,
                        **{k: definition.get(k) for k in _DEFINITION})
     session.add(item)
     audit.record(session, actor, "service_item.created", target_type="service_item",
@@ -74,6 +91,8 @@ def replace_item(session: Session, actor: Principal, code: str,
     for key in _DEFINITION:
         setattr(item, key, definition.get(key))
     changed_before, changed_after = audit.changes(before, _snapshot(item))
+    if item.published_at is None:  # replaced through the API: published as it is
+        item.published_at, item.published_by = clock.now(), actor.username
     if changed_after:
         item.version += 1
         item.updated_at = clock.now()
@@ -81,3 +100,30 @@ def replace_item(session: Session, actor: Principal, code: str,
                      target_id=code, before=changed_before, after=changed_after)
         session.commit()
     return item
+
+
+def set_guide(session: Session, actor: Principal, code: str,
+              guide: Mapping[str, Any]) -> ServiceItem:
+    """Replace an item's guide (办事指南), audited."""
+    require(actor, "catalog.write")
+    item = get_item(session, code)
+    before, after = audit.changes({"guide": item.guide}, {"guide": dict(guide)})
+    if after:
+        item.guide = dict(guide)
+        item.version += 1
+        item.updated_at = clock.now()
+        audit.record(session, actor, "service_item.guide_updated", target_type="service_item",
+                     target_id=code, before=before, after=after)
+        session.commit()
+    return item
+
+
+def company_fields(session: Session) -> dict[str, str]:
+    """``{item: field}``: the field of each item's one form that holds the company's
+    name (``company``), for the window's search."""
+    found: dict[str, str] = {}
+    for code, form in session.execute(select(ServiceItem.code, ServiceItem.form)):
+        name = next((f["name"] for f in form or [] if f.get("company")), None)
+        if name:
+            found[code] = name
+    return found

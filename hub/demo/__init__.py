@@ -12,4 +12,5 @@ import datetime as dt
 # The defaults of ``hub demo`` (the CLI's options and ``prepare.Options``).
 DEFAULT_SEED = 2026
 DEFAULT_CASES = 400
+DEFAULT_TICKETS = 120  # the call center's week: calls, web messages, walk-ins
 DEFAULT_WEEK = dt.date(2026, 11, 30)  # the Monday after the sample systems' exports (29 Nov)

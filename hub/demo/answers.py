@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.sample.data import person_name
-from hub.approvals.forms import with_check_character
+from hub.approvals.forms import CREDIT_CODE_CHARSET, credit_code_check, with_check_character
 
 ROADS = ("北顺城路", "中街路", "青年大街", "五爱街", "文化东路", "南京南街", "风雨坛街",
          "大南街", "小西路", "热闹路", "市府大路", "惠工街")
@@ -29,8 +29,8 @@ _BY_NAME = {
     "contractor": lambda r: f"沈阳{r.choice(FIRMS)}建筑工程有限公司",
     "company": lambda r: f"沈阳{r.choice(FIRMS)}商贸有限公司",
     "owner": lambda r: f"沈阳{r.choice(FIRMS)}广告传媒有限公司",
-    "credit_code": lambda r: "912101" + "".join(r.choice("0123456789ABCDEFGHJKLMNPQRTUWXY")
-                                                for _ in range(12)),
+    "credit_code": lambda r: _credit_code("91210103" + "".join(
+        r.choice(CREDIT_CODE_CHARSET) for _ in range(9))),
     "venue_name": lambda r: r.choice(VENUES),
     "clinic_name": lambda r: r.choice(CLINICS),
     "security_plan": lambda r: f"配备保安 {r.randint(2, 8)} 名，监控全覆盖，消防通道专人值守",
@@ -42,7 +42,13 @@ _BY_NAME = {
     "seats": lambda r: r.randint(10, 120),
     "rooms": lambda r: r.randint(5, 30),
     "beds": lambda r: r.randint(0, 20),
+    "shelter_area_m2": lambda r: round(r.uniform(500, 6_000), 1),
 }
+
+
+def _credit_code(first17: str) -> str:
+    """A unified social credit code of a Shenyang (2101xx) company, check character and all."""
+    return first17 + credit_code_check(first17)
 
 
 def id_number(rng: random.Random) -> str:
@@ -60,9 +66,11 @@ def applicant(rng: random.Random) -> dict[str, str]:
 def _by_type(rng: random.Random, field: Mapping[str, Any], today: dt.date) -> Any:
     kind = field.get("type", "string")
     if kind == "integer":
-        return rng.randint(1, 50)
+        return rng.randint(int(field.get("min", 1)), min(int(field.get("max", 50)), 50))
     if kind == "number":
-        return round(rng.uniform(1, 500), 1)
+        return round(rng.uniform(field.get("min", 1), min(field.get("max", 500), 500)), 1)
+    if kind == "credit_code":
+        return _BY_NAME["credit_code"](rng)
     if kind == "boolean":
         return rng.random() < 0.85
     if kind == "date":

@@ -22,8 +22,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hub.clock import SHANGHAI
 from hub.demo import answers
+from hub.timezones import SHANGHAI
 
 MORNING = (dt.time(9, 0), 180)  # opens, minutes open
 AFTERNOON = (dt.time(13, 30), 210)
@@ -36,7 +36,8 @@ FATES = {"normal": 68, "slow": 12, "supplement": 10, "reject": 6, "withdraw": 4}
 # How busy each window is, and how common each item (others: 10).
 DISTRICT_SHARE = 0.25
 ITEM_WEIGHTS = {"business-license-change": 30, "open-restaurant": 25, "outdoor-advertising": 15,
-                "construction-permit": 10, "entertainment-venue": 10, "medical-clinic": 10}
+                "construction-permit": 10, "entertainment-venue": 10, "medical-clinic": 10,
+                "civil-defence-works": 4}
 DAY_WEIGHTS = (13, 11, 10, 10, 9, 8, 8)  # Monday is the busiest day
 # Median time a department takes to decide, in hall hours (others: 8).
 DEPARTMENT_HOURS = {"tax": 1.5, "market": 3, "urban": 5, "food": 6, "culture": 6, "police": 7,

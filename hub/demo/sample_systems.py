@@ -2,8 +2,9 @@
 the centers file describes them, so the nightly sync reads them for real.
 
 - ``http_json`` centers: a sample system on the port of its ``base_url`` (127.0.0.1),
-  with the sample staff and cases ``python -m adapters.sample serve`` gives it, and the
-  token of the variable the stanza names (set to the demo token when unset);
+  with the sample staff and cases ``python -m adapters.sample serve`` gives it (daxi's
+  writing ``""`` for empty fields), and the token of the variable the stanza names (set
+  to the demo token when unset);
 - ``sql`` centers: a SQLite database each, written into the demo's folder, and the
   variable the stanza names pointed at it;
 - ``csv_files`` centers: their drop folders ship with the package; nothing to start.
@@ -23,11 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.sample.__main__ import DEMO_TOKEN, sql_sources
-from adapters.sample.data import application_records, staff_records
+from adapters.sample.data import application_records, as_exported, staff_records
 from adapters.sample.fake_center import FakeCenter
 from hub.demo.driver import DemoError
 
 HTTP_CASES, SQL_CASES, STAFF = 300, 120, 12  # as `python -m adapters.sample serve|sql`
+# The street whose own system had concluded every case it accepted before the week: the
+# ranking then shows a street with nothing left open past its deadline above the others.
+UP_TO_DATE = "dongling"
 
 
 @dataclasses.dataclass
@@ -37,6 +41,17 @@ class SampleSystems:
     servers: dict[str, FakeCenter] = dataclasses.field(default_factory=dict)
     databases: dict[str, str] = dataclasses.field(default_factory=dict)  # center -> URL
     folders: list[str] = dataclasses.field(default_factory=list)  # csv_files centers
+
+    def take_down(self, code: str, variable: str) -> None:
+        """A ``sql`` center's database out of reach: the variable its stanza names points
+        at a file in a folder that does not exist (a sync fails at once, as with a
+        database host that is down) until ``bring_up``."""
+        if code not in self.databases:
+            raise DemoError(f"中心 {code} 不是 sql 示例系统，无法模拟其数据库不可用")
+        os.environ[variable] = "sqlite:////nonexistent/hub-demo/unreachable.sqlite3"
+
+    def bring_up(self, code: str, variable: str) -> None:
+        os.environ[variable] = self.databases[code]
 
     def stop(self) -> None:
         # Together: each server takes up to half a second to notice its shutdown.
@@ -57,8 +72,11 @@ def _serve(code: str, stanza: Mapping[str, Any]) -> FakeCenter:
     if token_env and not token:
         os.environ[token_env] = token = DEMO_TOKEN  # the adapter reads the same variable
     center = FakeCenter(token=token or DEMO_TOKEN, port=address.port or 80)
-    center.put_many("staff", staff_records(code, STAFF))
-    center.put_many("applications", application_records(code, HTTP_CASES))
+    # daxi's system writes "" for its empty fields (adapters.sample.data.BLANK_WRITING_CENTERS):
+    # its clerks have no department, its open cases no conclusion; the sync takes them all.
+    center.put_many("staff", as_exported(code, staff_records(code, STAFF)))
+    center.put_many("applications", as_exported(code, application_records(
+        code, HTTP_CASES, all_concluded=code == UP_TO_DATE)))
     try:
         return center.start()
     except OSError as exc:

@@ -10,7 +10,8 @@ from typing import Any, NoReturn
 from werkzeug.serving import make_server
 
 from hub.demo.driver import DemoError
-from hub.demo.prepare import Prepared, RunningClock
+from hub.clock import RunningClock
+from hub.demo.prepare import Prepared
 
 HOST = "127.0.0.1"  # demo accounts share one known password: never on another interface
 

@@ -1,4 +1,4 @@
-"""Sign-in and bearer tokens: issue, throttle repeated failures, resolve each request's caller."""
+"""Sign-in and bearer tokens: issue (throttled by ``lockout``), resolve each request's caller."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,12 +14,21 @@ from sqlalchemy.orm import Session
 
 from hub import clock, db
 from hub.config import Settings
-from hub.directory.models import ApiToken, LoginThrottle, User
+from hub.directory import lockout
+from hub.directory.models import ApiToken, User
 from hub.directory.passwords import verify_password
-from hub.errors import TooManyRequests, Unauthenticated
+from hub.errors import PasswordChangeRequired, Unauthenticated
 from hub.permissions import Principal
+from hub.throttle import declare
 
 TOKEN_ENDPOINT = "/api/v1/auth/token"
+# Citizens' endpoints (progress by receipt code, consultations, ratings, the public
+# site's guides, appointments and pre-reviews): no sign-in.
+PUBLIC_PREFIX = "/api/v1/public/"
+# What a caller whose password must change may still do: see who they are, change it,
+# sign out.
+WHILE_PASSWORD_MUST_CHANGE = {("GET", "directory.Me"), ("POST", "directory.MyPassword"),
+                              ("DELETE", "directory.Token")}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -39,64 +48,54 @@ def principal_for(user: User, request_id: str | None = None) -> Principal:
         username=user.username, roles=frozenset(user.roles), user_id=user.id,
         center=user.center_code, department=user.department_code,
         display_name=user.display_name, request_id=request_id,
+        must_change_password=user.must_change_password,
     )
 
 
-def _throttle_keys(username: str, address: str | None) -> list[str]:
-    keys = [f"user:{username.lower()}"]
-    if address:
-        keys.append(f"ip:{address}")
-    return keys
+# Sign-in requests per client address, whatever their outcome: an upper bound on what one
+# address makes the hub do (argon2 checks, audit records of refusals). A hall behind one
+# address signs its whole staff in well within it.
+SIGN_IN_SCOPE = declare("signin", limit=120, window=60)
+# Changing one's own password checks the current one: a stolen session may not use it to
+# guess at speed.
+PASSWORD_CHANGE_SCOPE = declare("me.password", limit=10, window=600)
 
 
-def _check_throttle(session: Session, keys: list[str], now: dt.datetime) -> None:
-    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    waits = [(r.locked_until - now).total_seconds() for r in rows
-             if r.locked_until is not None and r.locked_until > now]
-    if waits:
-        raise TooManyRequests("登录失败次数过多，请稍后再试", retry_after=int(max(waits)) + 1)
-
-
-def _record_failure(session: Session, keys: list[str], now: dt.datetime, settings: Settings) -> None:
-    window = dt.timedelta(seconds=settings.login_window_seconds)
-    for key in keys:
-        session.execute(
-            db.upsert(session, LoginThrottle)
-            .values(key=key, failures=0, window_started_at=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
-        row = session.scalars(
-            select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()
-        ).one()
-        if now - row.window_started_at > window:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= settings.login_max_failures:
-            row.locked_until = now + dt.timedelta(seconds=settings.login_lockout_seconds)
-
-
-def issue_token(session: Session, username: str, password: str, *,
-                address: str | None, settings: Settings) -> IssuedToken:
-    """Check the credentials and return a new bearer token; failures are counted and
-    throttled per username and per address."""
+def issue_token(session: Session, username: str, password: str, *, address: str,
+                settings: Settings, request_id: str | None = None,
+                channel: str = "api") -> IssuedToken:
+    """Check the credentials and return a new bearer token. Attempts that must wait are
+    refused before the password is checked; failures are counted per account and
+    address, per address and per account (``hub.directory.lockout``). Every outcome is an
+    audit record with the client's address (never the password)."""
     now = clock.now()
-    keys = _throttle_keys(username, address)
-    _check_throttle(session, keys, now)
+    attempt = lockout.Attempt(username, address)
     user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    anyone = anonymous(request_id)
+    lockout.admit(session, attempt, user, settings, now, anyone, channel)
     valid = verify_password(user.password_hash if user else None, password)
     if not valid or user is None or user.status != "active":
-        _record_failure(session, keys, now, settings)
+        reason = ("unknown_account" if user is None else "wrong_password" if not valid
+                  else "account_left")
+        lockout.record_failure(session, attempt, user, settings, now, anyone, channel, reason)
         session.commit()
         # One message for every refusal: whether the account exists or left is not told.
         raise Unauthenticated("用户名或密码错误，或账号已停用")
-    session.execute(LoginThrottle.__table__.delete().where(LoginThrottle.key == keys[0]))
+    lockout.record_success(session, attempt, now)
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(
         token_hash=token_digest(token), user_id=user.id, generation=user.token_generation,
         issued_at=now, expires_at=now + dt.timedelta(seconds=settings.token_ttl_seconds),
     ))
+    lockout.audit_attempt(session, principal_for(user, request_id), "signin.succeeded",
+                          attempt, user, channel)
     session.commit()
     return IssuedToken(access_token=token, expires_in=settings.token_ttl_seconds)
+
+
+def anonymous(request_id: str | None = None) -> Principal:
+    """Who acts in the audit trail before signing in."""
+    return Principal(username="anonymous", roles=frozenset(), request_id=request_id)
 
 
 def resolve_token(session: Session, token: str, request_id: str | None = None) -> Principal:
@@ -115,13 +114,24 @@ def resolve_token(session: Session, token: str, request_id: str | None = None) -
     return principal_for(user, request_id)
 
 
-def revoke_token(session: Session, token: str) -> None:
-    """End one token now (signing out of the pages); unknown tokens are ignored."""
+def revoke_token(session: Session, token: str, *, address: str, request_id: str | None = None,
+                 channel: str = "api") -> None:
+    """Sign out: end one token now, audited when it still stood for someone; unknown,
+    expired and superseded tokens are simply removed."""
+    try:
+        who = resolve_token(session, token, request_id)
+    except Unauthenticated:
+        who = None
     session.execute(ApiToken.__table__.delete().where(ApiToken.token_hash == token_digest(token)))
+    if who is not None:
+        user = session.get(User, who.user_id)
+        lockout.audit_attempt(session, who, "signin.signed_out",
+                              lockout.Attempt(who.username, address), user, channel)
     session.commit()
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
+    """The request's bearer token, if it carries one."""
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -135,16 +145,21 @@ def _assign_request_id() -> None:
 
 
 def _authenticate() -> None:
-    # Deny by default: every API route needs a caller, except signing in. Unknown
-    # routes are left to the 404 handler.
+    # Deny by default: every API route needs a caller, except signing in (signing out
+    # needs the token it ends) and the citizens' public endpoints. Unknown routes are
+    # left to the 404 handler.
     if not request.path.startswith("/api/") or request.url_rule is None:
         return
-    if request.path == TOKEN_ENDPOINT or request.method == "OPTIONS":
+    if request.method == "OPTIONS" or (request.path == TOKEN_ENDPOINT and request.method == "POST") \
+            or request.path.startswith(PUBLIC_PREFIX):
         return
-    token = _bearer_token()
+    token = bearer_token()
     if token is None:
         raise Unauthenticated()
     g.principal = resolve_token(db.session(), token, g.request_id)
+    if g.principal.must_change_password and \
+            (request.method, request.url_rule.endpoint) not in WHILE_PASSWORD_MUST_CHANGE:
+        raise PasswordChangeRequired()
 
 
 def _add_request_id(response):  # type: ignore[no-untyped-def]

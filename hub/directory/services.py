@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 from marshmallow import validate
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from hub import audit, clock
-from hub.directory.models import HUB_SOURCE, Center, Department, User
-from hub.directory.passwords import hash_password
+from hub.approvals import staffing
+from hub.directory.auth import token_digest
+from hub.directory.models import HUB_SOURCE, ApiToken, Center, Department, User
+from hub.directory.password_policy import DEMO_PASSWORD, problems
+from hub.directory.passwords import hash_password, verify_password
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.permissions import Principal, Scope, require
 
@@ -26,6 +30,10 @@ class _CenterEntrySchema(ma.Schema):
     level = ma.fields.String(required=True, validate=validate.OneOf(["district", "street"]))
     parent = ma.fields.String(load_default=None)
     adapter = ma.fields.Dict(load_default=None)
+    # What the public site shows of the center.
+    address = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    phone = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+    hours = ma.fields.String(load_default=None, validate=validate.Length(min=1, max=200))
 
 
 class _CentersFileSchema(ma.Schema):
@@ -68,7 +76,8 @@ def load_centers(session: Session, path: str | Path, actor: Principal) -> dict[s
     # Parents first, so the foreign key holds on every backend.
     for position, entry in sorted(enumerate(entries), key=lambda pe: pe[1]["parent"] is not None):
         values = {"name": entry["name"], "level": entry["level"], "parent_code": entry["parent"],
-                  "adapter": entry["adapter"], "position": position}
+                  "adapter": entry["adapter"], "position": position,
+                  "address": entry["address"], "phone": entry["phone"], "hours": entry["hours"]}
         center = existing.get(entry["code"])
         if center is None:
             session.add(Center(code=entry["code"], created_at=now, updated_at=now, **values))
@@ -116,6 +125,30 @@ def create_department(session: Session, actor: Principal, code: str, name: str) 
     return department
 
 
+def update_department(session: Session, actor: Principal, code: str,
+                      changes: Mapping[str, Any]) -> Department:
+    """Rename, deactivate (停用: no new steps; those it has go on) or reactivate a
+    department, audited."""
+    require(actor, "departments.write")
+    department = session.get(Department, code)
+    if department is None:
+        raise NotFound(f"部门 {code} 不存在")
+    before, after = audit.changes({"name": department.name, "active": department.active},
+                                  {"name": changes.get("name", department.name),
+                                   "active": changes.get("active", department.active)})
+    if after:
+        department.name = changes.get("name", department.name)
+        department.active = changes.get("active", department.active)
+        department.updated_at = clock.now()
+        action = ("department.deactivated" if after.get("active") is False else
+                  "department.activated" if after.get("active") is True else
+                  "department.updated")
+        audit.record(session, actor, action, target_type="department", target_id=code,
+                     before=before, after=after)
+        session.commit()
+    return department
+
+
 # -- Staff ----------------------------------------------------------------------
 
 _USER_FIELDS = ("display_name", "center_code", "department_code", "roles", "status")
@@ -125,8 +158,18 @@ def _user_snapshot(user: User) -> dict[str, Any]:
     return {k: getattr(user, k) for k in _USER_FIELDS}
 
 
-def _check_references(session: Session, values: Mapping[str, Any]) -> None:
-    errors: dict[str, list[str]] = {}
+def password_problems(password: str, username: str, display_name: str,
+                      field: str = "password") -> dict[str, list[str]]:
+    """The password policy's refusals of ``password`` for this account, by field."""
+    found = problems(password, min_length=current_app.config["HUB_SETTINGS"].password_min_length,
+                     username=username, display_name=display_name, forbidden=(DEMO_PASSWORD,))
+    return {field: found} if found else {}
+
+
+def _check_references(session: Session, values: Mapping[str, Any],
+                      errors: dict[str, list[str]] | None = None) -> None:
+    """Raise the account's refusals: ``errors`` found before, and its references."""
+    errors = dict(errors or {})
     center = values.get("center_code")
     if center is not None and session.get(Center, center) is None:
         errors["center"] = [f"未知的中心：{center}"]
@@ -165,15 +208,17 @@ def create_user(session: Session, actor: Principal, values: Mapping[str, Any]) -
     username = values["username"]
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise Conflict(f"用户名 {username} 已存在")
-    _check_references(session, values)
-    now = clock.now()
     password = values.get("password")
+    _check_references(session, values, password_problems(
+        password, username, values["display_name"]) if password is not None else None)
+    now = clock.now()
     user = User(
         username=username, display_name=values["display_name"],
         center_code=values["center_code"], department_code=values.get("department_code"),
         roles=sorted(set(values["roles"])), status=values.get("status", "active"),
         source=HUB_SOURCE, password_hash=hash_password(password) if password else None,
-        created_at=now, updated_at=now,
+        # An initial password is someone else's choice: the first sign-in changes it.
+        must_change_password=bool(password), created_at=now, updated_at=now,
     )
     session.add(user)
     session.flush()
@@ -185,19 +230,26 @@ def create_user(session: Session, actor: Principal, values: Mapping[str, Any]) -
 
 def update_user(session: Session, actor: Principal, username: str,
                 values: Mapping[str, Any]) -> User:
-    """Change a staff account. Leaving, or a new password, ends every token at once."""
+    """Change a staff account. Leaving, or a new password, ends every token at once; an
+    approver who stops deciding for their department (leaves, moves, loses the role)
+    hands their assigned tasks back to the department's pool (``staffing``)."""
     user = get_user(session, username)
     require(actor, "users.write", Scope(center=user.center_code))
     merged = {**_user_snapshot(user), **{k: v for k, v in values.items() if k != "password"}}
-    _check_references(session, merged)
+    password = values.get("password")
+    _check_references(session, merged, password_problems(
+        password, username, merged["display_name"]) if password is not None else None)
+    leaving = staffing.departure(session, user, values)
     before = _user_snapshot(user)
     for key in _USER_FIELDS:
         if key in values:
             setattr(user, key, sorted(set(values[key])) if key == "roles" else values[key])
     after = _user_snapshot(user)
-    password_changed = bool(values.get("password"))
+    password_changed = bool(password)
     if password_changed:
         user.password_hash = hash_password(values["password"])
+        # Set by an administrator for someone else: that person changes it at sign-in.
+        user.must_change_password = actor.user_id != user.id
     if password_changed or (before["status"] == "active" and user.status != "active"):
         user.token_generation += 1
     before, after = audit.changes(before, after)
@@ -205,8 +257,43 @@ def update_user(session: Session, actor: Principal, username: str,
         return user
     if password_changed:
         after["password"] = "changed"
+        after["must_change_password"] = user.must_change_password
     user.updated_at = clock.now()
+    if leaving is not None:
+        after["tasks_released"] = staffing.release_tasks(
+            session, actor, username, f"{username} 不再担任本部门审批（账号变更）")
     audit.record(session, actor, "user.updated", target_type="user", target_id=username,
                  center=user.center_code, before=before, after=after)
+    session.commit()
+    return user
+
+
+def change_own_password(session: Session, actor: Principal, current: str, new: str,
+                        token: str | None = None) -> User:
+    """A member of staff changes their own password: the current one proves it is them,
+    the new one must pass the policy and differ. Every other token and page session of
+    theirs ends; ``token`` (the one this change came with) goes on. Audited, without
+    either password."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise NotFound("账号不存在")
+    if not verify_password(user.password_hash, current):
+        raise ValidationFailed({"current_password": ["当前密码不正确"]})
+    errors = password_problems(new, user.username, user.display_name, "new_password")
+    if not errors and verify_password(user.password_hash, new):
+        errors = {"new_password": ["新密码不能与当前密码相同"]}
+    if errors:
+        raise ValidationFailed(errors)
+    forced = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.token_generation += 1
+    user.updated_at = clock.now()
+    if token:
+        session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token))
+                        .values(generation=user.token_generation))
+    audit.record(session, actor, "user.password_changed", target_type="user",
+                 target_id=user.username, center=user.center_code,
+                 after={"password": "changed", "was_required": forced})
     session.commit()
     return user

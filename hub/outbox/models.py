@@ -10,9 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
-
-
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_pending", "status", "available_at"),)

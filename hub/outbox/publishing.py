@@ -1,5 +1,7 @@
 """How outbox rows reach Celery: the publisher (in-process or to the broker), the
-relay kicked after every commit that wrote messages, and the dead-letter drain.
+relay kicked after every commit that wrote messages, and the dead letters: the queue
+where RabbitMQ puts what it gave up on (the Celery app's quorum queues name it), its
+declaration and its drain.
 
 Wired by the Celery composition root (``celery_init_app`` calls ``init_app``).
 """
@@ -12,9 +14,9 @@ import threading
 import time
 from typing import Any
 
-from celery import Celery
-from celery.signals import worker_ready
+from celery import Celery, bootsteps
 from flask import Flask
+from kombu import Exchange, Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,8 @@ log = logging.getLogger("hub.outbox")
 
 _local = threading.local()
 MAX_ROUNDS = 20  # inline relay: rounds of batches per kick (consumers may enqueue more)
+DEAD_LETTER_EXCHANGE = "hub.dead-letter"
+DEAD_LETTER_QUEUE = "hub.dead-letter"
 
 
 def publisher(celery_app: Celery) -> services.Publisher:
@@ -137,11 +141,14 @@ def _kicker(celery_app: Celery) -> _Kicker:
     return found
 
 
+def dead_letter_queue() -> Queue:
+    return Queue(DEAD_LETTER_QUEUE, Exchange(DEAD_LETTER_EXCHANGE, type="direct"),
+                 routing_key=DEAD_LETTER_QUEUE, queue_arguments={"x-queue-type": "quorum"})
+
+
 def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
     """Messages the broker gave up on (delivery limit reached): mark their rows failed,
     a visible incident. Returns how many were drained."""
-    from hub.celery import dead_letter_queue
-
     celery_app = app.extensions["celery"]
     if celery_app.conf.task_always_eager:
         return 0
@@ -165,13 +172,20 @@ def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
 def declare_dead_letters(celery_app: Celery) -> None:
     """Create the dead-letter exchange and queue: without them RabbitMQ would drop the
     messages it gives up on, silently."""
-    from hub.celery import dead_letter_queue
-
     with celery_app.connection_for_write() as connection:
         dead_letter_queue()(connection.default_channel).declare()
 
 
+class DeclareDeadLetters(bootsteps.StartStopStep):
+    """A worker of the app declares the dead letters as it starts."""
+
+    def start(self, parent: Any) -> None:
+        declare_dead_letters(parent.app)
+
+
 def init_app(app: Flask, celery_app: Celery) -> None:
+    """Kick the relay after every commit of the app's sessions that wrote messages; the
+    app's workers declare the dead letters (both on the app's own objects)."""
     sessionmaker = db.get_database(app).sessionmaker
 
     @event.listens_for(sessionmaker, "after_commit")
@@ -184,7 +198,4 @@ def init_app(app: Flask, celery_app: Celery) -> None:
         services.wrote_messages(session)  # what was enqueued is gone with the rollback
 
     if not celery_app.conf.task_always_eager:
-        @worker_ready.connect(weak=False)
-        def _declare(sender: Any = None, **_: Any) -> None:
-            if sender is not None and sender.app is celery_app:
-                declare_dead_letters(celery_app)
+        celery_app.steps["worker"].add(DeclareDeadLetters)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from hub import clock
-from hub.db import insert_for, upsert
+from hub.db import TransactionState, insert_for, upsert
 from hub.outbox.models import OutboxMessage, ProcessedMessage
 
 log = logging.getLogger("hub.outbox")
@@ -47,10 +47,10 @@ def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe
               "available_at": available_at or now, "sent_at": None, "last_error": None}
     # RETURNING tells in the same round trip whether the row is new; only a key already
     # enqueued needs the look-up. A Core statement built once: the ORM's insert path
-    # cost three times as much (measured: 0.45 vs 0.15 ms a message).
+    # costs several times as much (docs/BENCHMARKS.md).
     written = session.execute(_enqueue_statement(session.get_bind().dialect.name),
                               values).scalar_one_or_none()
-    session.info[_DIRTY] = True
+    _WROTE.put(session, True)
     if written is not None:
         row = OutboxMessage(**values)
         make_transient_to_detached(row)  # persistent as inserted, without reading it back
@@ -86,7 +86,8 @@ def claim(session: Session, consumer: str, message_id: str) -> bool:
 
 # -- The relay -----------------------------------------------------------------------------
 
-_DIRTY = "hub.outbox.dirty"
+# Whether the transaction wrote messages: read by the hook that kicks the relay after it.
+_WROTE: TransactionState[bool] = TransactionState("hub.outbox.wrote")
 
 Publisher = Callable[[OutboxMessage], None]
 
@@ -100,8 +101,9 @@ class RelayReport:
 
 
 def wrote_messages(session: Session) -> bool:
-    """Whether ``enqueue`` wrote in this session since the last call (read once)."""
-    return bool(session.info.pop(_DIRTY, False))
+    """Whether ``enqueue`` wrote in the session's transaction (read once, by the hooks
+    after its commit or rollback)."""
+    return bool(_WROTE.pop(session))
 
 
 def _claim_batch(session: Session, limit: int) -> list[OutboxMessage]:

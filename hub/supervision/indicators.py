@@ -2,8 +2,8 @@
 
 Clock: every instant is stored in UTC; a case belongs to the Asia/Shanghai *date*
 of the event that is counted (received: ``submitted_at``; concluded:
-``concluded_at``; a department's decision: ``decided_at``). A period ``from``–``to``
-is inclusive at both ends, in Asia/Shanghai dates.
+``concluded_at``; a department's decision: ``decided_at``; overdue: ``due_at``). A
+period ``from``–``to`` is inclusive at both ends, in Asia/Shanghai dates.
 
 Nothing here does I/O: the services read rows (or the rollups kept in the
 transaction of each change) and hand plain values to these functions.
@@ -16,14 +16,13 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from hub.clock import SHANGHAI
+from hub.approvals import cards
+from hub.timezones import SHANGHAI
 
 UTC = dt.timezone.utc
-ONE_SECOND = dt.timedelta(seconds=1)
 
 APPLICATION_OUTCOMES = ("approved", "rejected", "withdrawn")
 TASK_OUTCOMES = ("approved", "rejected")
-WARNINGS = ("none", "yellow", "red")
 
 # hub_task_decision_duration_seconds: from an hour to twenty days (API.md).
 HOUR, DAY = 3600.0, 86400.0
@@ -92,6 +91,10 @@ def period_bounds(start: dt.date | None, end: dt.date | None
     return (day_bounds(start)[0] if start else None, day_bounds(end)[1] if end else None)
 
 
+def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
 # -- One case -------------------------------------------------------------------------------
 
 
@@ -99,12 +102,23 @@ def on_time(concluded_at: dt.datetime, due_at: dt.datetime | None) -> bool:
     """Concluded on or before the deadline.
 
     ``due_at`` is the last second of the due day (23:59:59 Asia/Shanghai): anything
-    within that second is on time, the next second is late. A case without a
-    deadline (none was promised) cannot be late.
+    within that second is on time, the next second is late, the instant an open case
+    turns red (``cards``). A case without a deadline (none was promised) cannot be late.
     """
-    if due_at is None:
-        return True
-    return concluded_at < due_at.replace(microsecond=0) + ONE_SECOND
+    return not cards.reached(cards.RED, concluded_at, due_at, None)
+
+
+def is_overdue(now: dt.datetime, due_at: dt.datetime | None, start: dt.date | None = None,
+               end: dt.date | None = None, *, running: bool = True) -> bool:
+    """An open case (or pending task) counted ``overdue`` at ``now`` for the period
+    ``start``–``end``: its deadline's day lies in the period and its last second has
+    passed (the instant it turns red, ``cards``). One whose clock stands (waiting for a
+    supplement: the deadline moves by the pause when it resumes) or that has no deadline
+    is not overdue."""
+    if not running or due_at is None:
+        return False
+    return (cards.reached(cards.RED, now, due_at, None)
+            and _within(local_date(due_at), start, end))
 
 
 def working_days_used(cal: Calendar, start: dt.datetime, end: dt.datetime,
@@ -131,20 +145,6 @@ def last_day(decided_at: dt.datetime, due_at: dt.datetime | None) -> bool:
     """Decided on the due day itself (Asia/Shanghai date of ``decided_at`` = that of
     ``due_at``), i.e. on time but at the last moment."""
     return due_at is not None and local_date(decided_at) == local_date(due_at)
-
-
-def warning(now: dt.datetime, due_at: dt.datetime | None, yellow_at: dt.datetime | None,
-            paused: bool = False) -> str:
-    """The card of an open case or task at ``now``: ``red`` once past the deadline's last
-    second, ``yellow`` from ``yellow_at`` (one working day or less left, per item), else
-    ``none``. A case whose clock is stopped for a supplement shows no card."""
-    if paused or due_at is None:
-        return "none"
-    if not on_time(now, due_at):
-        return "red"
-    if yellow_at is not None and now >= yellow_at:
-        return "yellow"
-    return "none"
 
 
 def decision_bucket(seconds: float) -> float:
@@ -222,11 +222,21 @@ class Tally:
     in_progress: int = 0
     yellow: int = 0
     red: int = 0
+    overdue: int = 0
+    supplement_requests: int = 0
     working_days: dict[int, int] = dataclasses.field(default_factory=dict)
+
+    def count_open(self, shown: cards.Card, n: int = 1) -> None:
+        """``n`` cases still open now, showing the card ``shown`` (None: no card)."""
+        self.in_progress += n
+        if shown == cards.YELLOW:
+            self.yellow += n
+        elif shown == cards.RED:
+            self.red += n
 
     def add(self, other: Tally) -> None:
         for field in ("received", "concluded", "on_time", "early", "last_day", "in_progress",
-                      "yellow", "red"):
+                      "yellow", "red", "overdue", "supplement_requests"):
             setattr(self, field, getattr(self, field) + getattr(other, field))
         self.working_days = merge([self.working_days, other.working_days])
 
@@ -245,12 +255,22 @@ def figures(t: Tally) -> dict[str, float | int | None]:
       working days used by the concluded of the period (supplement time excluded).
     - ``in_progress``: of the cases received in the period, those still open now;
       ``yellow`` / ``red``: of those, the ones showing that card now.
+    - ``overdue``: cases still open, their clock running, whose ``due_at`` lies in the
+      period and has passed now (``is_overdue``), whenever they were received: a case
+      left open past its deadline is late already.
+    - ``timeliness_rate`` = on_time / (concluded + overdue): the share of the period's
+      due work done on time; null when both are 0. The ranking's key: ``on_time_rate``
+      alone rewards leaving late cases open.
+    - ``supplement_requests``: supplement requests (补正) made in the period;
+      ``supplements_per_case`` = supplement_requests / received, null when none received.
     """
     return {
         "received": t.received,
         "concluded": t.concluded,
         "on_time": t.on_time,
         "on_time_rate": rate(t.on_time, t.concluded),
+        "overdue": t.overdue,
+        "timeliness_rate": rate(t.on_time, t.concluded + t.overdue),
         "early": t.early,
         "early_rate": rate(t.early, t.concluded),
         "last_day": t.last_day,
@@ -261,12 +281,43 @@ def figures(t: Tally) -> dict[str, float | int | None]:
         "in_progress": t.in_progress,
         "yellow": t.yellow,
         "red": t.red,
+        "supplement_requests": t.supplement_requests,
+        "supplements_per_case": rate(t.supplement_requests, t.received),
     }
 
 
-def rank(rows: list[dict[str, object]], key: str = "on_time_rate") -> list[dict[str, object]]:
+# 综合评分, 0–100: each part a share in [0, 1], weighted. Written out on the ranking page
+# (``COMPOSITE_FORMULA``); change both together.
+COMPOSITE_WEIGHTS: tuple[tuple[str, float], ...] = (
+    ("timeliness", 0.6), ("satisfaction", 0.3), ("supplements", 0.1))
+COMPOSITE_FORMULA = ("综合评分 = 100 ×（0.6 × 办结及时率 + 0.3 × 满意率 + 0.1 ×（1 − 每件补正次数））；"
+                     "每件补正次数超过 1 按 1 计。某项没有数据（如尚无评价、期内无受理）时该项不计，"
+                     "其余各项按权重比例折算；办结及时率没有数据（期内既无办结也无超期）时不评分。")
+
+
+def composite_score(timeliness_rate: float | None, satisfaction_rate: float | None = None,
+                    supplements_per_case: float | None = None) -> float | None:
+    """The composite score (综合评分) beside the ranking, 0–100, one decimal:
+    100 × Σ wᵢ·xᵢ / Σ wᵢ over the parts that are known — x = ``timeliness_rate``,
+    ``satisfaction_rate`` (ratings of levels 3–5 / ratings) and 1 − min(1,
+    ``supplements_per_case``), w as ``COMPOSITE_WEIGHTS``. A missing part leaves out its
+    weight too (the others count proportionally more); without a timeliness rate there is
+    nothing due to judge: None."""
+    if timeliness_rate is None:
+        return None
+    parts = {"timeliness": timeliness_rate, "satisfaction": satisfaction_rate,
+             "supplements": None if supplements_per_case is None
+             else 1.0 - min(1.0, max(0.0, supplements_per_case))}
+    known = [(weight, parts[name]) for name, weight in COMPOSITE_WEIGHTS
+             if parts[name] is not None]
+    total = sum(weight for weight, _ in known)
+    return round(100 * sum(weight * value for weight, value in known) / total, 1)  # type: ignore[operator]
+
+
+def rank(rows: list[dict[str, object]], key: str = "timeliness_rate") -> list[dict[str, object]]:
     """Rows ordered best first by ``key`` (higher is better), ties sharing a rank
-    (1, 2, 2, 4); rows with no rate (nothing concluded) come last, unranked (None).
+    (1, 2, 2, 4); rows with no rate (nothing concluded nor overdue) come last, unranked
+    (None).
     Among equals, more concluded cases first, then the given order."""
     def sort_key(indexed: tuple[int, dict[str, object]]) -> tuple[int, float, int, int]:
         index, row = indexed
@@ -305,14 +356,11 @@ class Case:
     concluded_at: dt.datetime | None = None
     paused_working_days: int = 0
     paused: bool = False  # the clock is stopped (a supplement was asked for)
+    supplements: tuple[dt.datetime, ...] = ()  # when each supplement request was made
 
 
 CONCLUDED = frozenset(APPLICATION_OUTCOMES)
 OPEN = frozenset({"in_review", "supplement_requested", "pending"})
-
-
-def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
-    return (start is None or day >= start) and (end is None or day <= end)
 
 
 def tally(cases: Iterable[Case], cal: Calendar, now: dt.datetime,
@@ -325,10 +373,12 @@ def tally(cases: Iterable[Case], cal: Calendar, now: dt.datetime,
         if _within(local_date(case.submitted_at), start, end):
             t.received += 1
             if case.status in OPEN:
-                t.in_progress += 1
-                card = warning(now, case.due_at, case.yellow_at, case.paused)
-                if card != "none":
-                    setattr(t, card, getattr(t, card) + 1)
+                t.count_open(cards.card(now, case.due_at, case.yellow_at,
+                                        running=not case.paused))
+        t.supplement_requests += sum(_within(local_date(at), start, end)
+                                     for at in case.supplements)
+        if case.status in OPEN:
+            t.overdue += is_overdue(now, case.due_at, start, end, running=not case.paused)
         if case.status not in concluded_statuses or case.concluded_at is None:
             continue
         if not _within(local_date(case.concluded_at), start, end):

@@ -8,8 +8,9 @@ them costs 16 × 365 rows, whatever the number of applications.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from sqlalchemy import Date, Float, ForeignKey, Index, String, text
+from sqlalchemy import Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.approvals.models import Application, ApprovalTask
@@ -112,3 +113,37 @@ class DecisionDuration(Base):
     day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     le: Mapped[str] = mapped_column(String(16), primary_key=True)
     decisions: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+NOTICE_STATUSES = ("open", "answered")
+
+
+class SupervisionNotice(Base):
+    """A supervision notice (督办): an official asks the department handling a case to
+    explain it in writing by a deadline (working days). Answered once; an open notice
+    past its ``due_at`` is overdue (its red card, ``hub.approvals.cards``)."""
+
+    __tablename__ = "supervision_notices"
+    __table_args__ = (
+        Index("ix_supervision_notices_application", "application_id"),
+        Index("ix_supervision_notices_department", "department_code", "status", "due_at"),
+        Index("ix_supervision_notices_center", "center_code", "issued_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # DB-20261204-0001
+    application_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"))
+    center_code: Mapped[str] = mapped_column(ForeignKey("centers.code"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    content: Mapped[str] = mapped_column(Text)  # what is to be explained
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime]
+    answer_days: Mapped[int]
+    due_at: Mapped[dt.datetime]
+    due_at_provisional: Mapped[bool] = mapped_column(default=False)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(default=1)

@@ -8,10 +8,11 @@ record that moved) recounted by ``refresh``. None of them commits:
 the caller's commit makes the change and its count visible together.
 
 Increments are ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: atomic on
-PostgreSQL and SQLite. They are gathered in the session and written when it commits,
+PostgreSQL and SQLite. They are gathered in the transaction and written when it commits,
 after everything else and in one fixed order (table, then key): a department's row is
 shared by every center, and a submission and a decision taking the same rows (and the
-center's audit chain head) in different orders deadlocked under load.
+center's audit chain head) in different orders deadlocked under load. The commit hook
+is registered on the app's own session factory (``listen``, called by ``hub.app``).
 """
 from __future__ import annotations
 
@@ -22,15 +23,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub import clock
+from hub.approvals.calendar_services import load_calendar
 from hub.approvals.models import (
     CONCLUDED_APPLICATION_STATUSES,
     Application,
     ApprovalTask,
 )
-from hub.db import insert_for
+from hub.db import TransactionState, insert_for
 from hub.supervision import indicators as ind
 from hub.supervision.models import (
     CenterDay,
@@ -45,18 +47,11 @@ CENTER_COUNTS = ("submitted", "approved_on_time", "approved_late", "rejected_on_
                  "rejected_late", "withdrawn_on_time", "withdrawn_late", "early", "last_day")
 
 
-def _calendar(session: Session) -> ind.Calendar:
-    # Imported here: the calendar belongs to the approvals domain and caches itself.
-    from hub.approvals.calendar_services import load_calendar
-
-    return load_calendar(session)
-
-
 @functools.lru_cache(maxsize=128)
 def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
                          amounts: tuple[str, ...]) -> Any:
     """The upsert of one shape of increment, built once: building it (and its
-    ``excluded`` alias) on every call cost a fifth of a decision's CPU."""
+    ``excluded`` alias) on every call weighed on every decision (docs/BENCHMARKS.md)."""
     table = model.__table__
     stmt = insert_for(dialect)(table)  # Core, not the ORM's bulk path: nothing here needs the ORM
     return stmt.on_conflict_do_update(
@@ -65,21 +60,34 @@ def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
     )
 
 
-_PENDING = "hub.rollups.pending"
+# {(table, key): (model, {column: amount})}: the increments the transaction will write.
+_PENDING: TransactionState[dict[tuple[str, tuple[Any, ...]], tuple[Any, dict[str, Any]]]] = \
+    TransactionState("hub.rollups.pending")
+_LISTENING = "hub.rollups.listening"  # in the info of the sessions of a wired factory
+
+
+def listen(factory: sessionmaker[Session]) -> None:
+    """Write the increments of every session of ``factory`` when it commits."""
+    if not event.contains(factory, "before_commit", _write_pending):
+        event.listen(factory, "before_commit", _write_pending)
+    factory.configure(info={**factory.kw.get("info", {}), _LISTENING: True})
 
 
 def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
                amounts: Mapping[str, int | float]) -> None:
     """Add ``amounts`` to the row ``keys`` of ``model`` (created at zero if missing) when
     the session commits."""
-    pending = session.info.setdefault(_PENDING, {})
+    if not session.info.get(_LISTENING):  # the counts would be lost without a word
+        raise RuntimeError("this session's factory does not write the rollups: "
+                           "call hub.supervision.rollups.listen on it")
+    pending = _PENDING.get(session) or _PENDING.put(session, {})
     slot = pending.setdefault((model.__tablename__, tuple(keys.items())), (model, {}))[1]
     for name, value in amounts.items():
         slot[name] = slot.get(name, 0) + value
 
 
 def _write_pending(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
+    pending = _PENDING.pop(session)
     if not pending:
         return
     dialect = session.get_bind().dialect.name
@@ -96,17 +104,6 @@ def _write_pending(session: Session) -> None:
         batch.append({**keys, **amounts})
     if batch:
         session.execute(_increment_statement(dialect, *shape), batch)  # type: ignore[misc]
-
-
-def _drop_pending(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # rolled back or closed: the counts go with it
-        session.info.pop(_PENDING, None)
-
-
-# Every session of the hub, whoever made it: the counts commit with the change they count.
-if not event.contains(Session, "before_commit", _write_pending):
-    event.listen(Session, "before_commit", _write_pending)
-    event.listen(Session, "after_transaction_end", _drop_pending)
 
 
 # -- Applications -------------------------------------------------------------------------
@@ -150,7 +147,7 @@ def track_application(session: Session, application: Application,
         return
     concluded_at = application.concluded_at or clock.now()
     day, counts, used = _conclusion(
-        _calendar(session), concluded_at, application.due_at, application.submitted_at,
+        load_calendar(session), concluded_at, application.due_at, application.submitted_at,
         application.paused_working_days, application.status)
     _increment(session, CenterDay, {"center_code": center, "day": day}, counts)
     _increment(session, CenterWorkingDays,
@@ -268,7 +265,7 @@ def refresh(session: Session, center_code: str, days: set[dt.date]) -> None:
         # One running count of working days for the whole batch: a case then costs a
         # few look-ups, not a walk over its days.
         span = [d for row in concluded for d in (row[0], row[1], row[2]) if d is not None]
-        cal = ind.CountingCalendar(_calendar(session), ind.local_date(min(span)),
+        cal = ind.CountingCalendar(load_calendar(session), ind.local_date(min(span)),
                                    ind.local_date(max(span)))
     for concluded_at, due_at, submitted_at, paused, status in concluded:
         day, added, used = _conclusion(cal, concluded_at, due_at, submitted_at,
@@ -332,7 +329,7 @@ def track_task(session: Session, task: ApprovalTask, previous_status: str | None
     if task.status == "supplement_requested":
         amounts["supplement_requests"] = 1
     else:
-        cal = _calendar(session)
+        cal = load_calendar(session)
         punctual = "on_time" if ind.on_time(decided_at, task.due_at) else "late"
         amounts[f"{task.status}_{punctual}"] = 1
         amounts["early"] = int(ind.early(cal, decided_at, task.due_at))

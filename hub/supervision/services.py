@@ -9,13 +9,16 @@ pending tasks. The formulas and their definitions are in ``indicators``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, true
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session
 
+from hub.approvals import cards
 from hub.approvals.models import OPEN_APPLICATION_STATUSES, Application, ApprovalTask
+from hub.approvals.queries import card_column, card_reached
+from hub.approvals.routing import IN_REVIEW
 from hub.directory.models import Center, Department
 from hub.supervision import indicators as ind
 from hub.supervision.models import (
@@ -28,7 +31,9 @@ from hub.supervision.models import (
 
 STREET = "street"
 
-
+# Where the ratings' satisfaction figures come from, once the ratings exist: the
+# composition root registers {center: satisfaction rate} for a period under this key
+# (``app.extensions``); without one the composite score leaves satisfaction out.
 def _in_period(column: Any, start: dt.date | None, end: dt.date | None) -> ColumnElement[bool]:
     conditions = []
     if start is not None:
@@ -38,8 +43,10 @@ def _in_period(column: Any, start: dt.date | None, end: dt.date | None) -> Colum
     return and_(true(), *conditions)
 
 
-def _in_instants(column: Any, start: dt.date | None, end: dt.date | None
-                 ) -> ColumnElement[bool]:
+def in_instants(column: Any, start: dt.date | None, end: dt.date | None
+                ) -> ColumnElement[bool]:
+    """``column`` (an instant) within the Asia/Shanghai dates ``start``–``end``, inclusive;
+    open-ended where one is None."""
     lower, upper = ind.period_bounds(start, end)
     conditions = []
     if lower is not None:
@@ -49,53 +56,67 @@ def _in_instants(column: Any, start: dt.date | None, end: dt.date | None
     return and_(true(), *conditions)
 
 
-def warning_case(now: dt.datetime, due_at: Any, yellow_at: Any,
-                 paused: ColumnElement[bool] | None = None) -> Any:
-    """``indicators.warning`` as SQL, so open cases are counted in the database.
-
-    Red once ``now`` is past the last second of ``due_at``: ``due_at < now`` truncated
-    to the second (deadlines fall on whole seconds).
-    """
-    whens: list[tuple[Any, str]] = []
-    if paused is not None:
-        whens.append((paused, "none"))
-    whens += [(due_at.is_(None), "none"),
-              (due_at < now.replace(microsecond=0), "red"),
-              (and_(yellow_at.is_not(None), yellow_at <= now), "yellow")]
-    return case(*whens, else_="none")
-
-
 def open_applications(session: Session, now: dt.datetime, start: dt.date | None = None,
-                      end: dt.date | None = None) -> dict[tuple[str, str], int]:
-    """{(center, warning): open cases} of the cases received in the period (all open
-    cases without one). Reads only the partial index of open cases and their rows."""
-    card = warning_case(now, Application.due_at, Application.yellow_at,
-                        Application.status == "supplement_requested")
+                      end: dt.date | None = None) -> dict[tuple[str, cards.Card], int]:
+    """{(center, card): open cases} of the cases received in the period (all open cases
+    without one); the card is None, yellow or red (``hub.approvals.cards``). Reads only
+    the partial index of open cases and their rows."""
+    card = card_column(now, Application.due_at, Application.yellow_at,
+                       Application.status == "supplement_requested")
     rows = session.execute(
         select(Application.center_code, card, func.count())
         .where(Application.status.in_(OPEN_APPLICATION_STATUSES),
                Application.deleted_at.is_(None),
-               _in_instants(Application.submitted_at, start, end))
+               in_instants(Application.submitted_at, start, end))
         .group_by(Application.center_code, card))
-    return {(center, warning): n for center, warning, n in rows}
+    return {(center, shown): n for center, shown, n in rows}
 
 
 def open_tasks(session: Session, now: dt.datetime, start: dt.date | None = None,
-               end: dt.date | None = None) -> dict[tuple[str, str], int]:
-    """{(department, warning): pending tasks} — a department's queue (待办) — of the tasks
+               end: dt.date | None = None) -> dict[tuple[str, cards.Card], int]:
+    """{(department, card): pending tasks} — a department's queue (待办) — of the tasks
     opened in the period (every pending task without one). A task of a case waiting for
     a supplement has its clock stopped: no card."""
     # The few cases waiting for a supplement, as a hashed sub-plan (from the partial index
     # of open cases): a join would make PostgreSQL read every application.
     waiting = select(Application.id).where(Application.status == "supplement_requested")
-    card = warning_case(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
-                        ApprovalTask.application_id.in_(waiting))
+    card = card_column(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
+                       ApprovalTask.application_id.in_(waiting))
     rows = session.execute(
         select(ApprovalTask.department_code, card, func.count())
         .where(ApprovalTask.status == "pending",
-               _in_instants(ApprovalTask.opened_at, start, end))
+               in_instants(ApprovalTask.opened_at, start, end))
         .group_by(ApprovalTask.department_code, card))
-    return {(department, warning): n for department, warning, n in rows}
+    return {(department, shown): n for department, shown, n in rows}
+
+
+def overdue_applications(session: Session, now: dt.datetime, start: dt.date | None = None,
+                         end: dt.date | None = None) -> dict[str, int]:
+    """{center: open cases, clock running, whose ``due_at`` lies in the period and has
+    passed at ``now``} (``indicators.is_overdue``), whenever they were received. A range
+    on ``due_at`` in the partial index of open cases: no case is read."""
+    rows = session.execute(
+        select(Application.center_code, func.count())
+        .where(Application.status == IN_REVIEW, Application.deleted_at.is_(None),
+               card_reached(cards.RED, now, Application.due_at, Application.yellow_at),
+               in_instants(Application.due_at, start, end))
+        .group_by(Application.center_code))
+    return {center: n for center, n in rows}
+
+
+def overdue_tasks(session: Session, now: dt.datetime, start: dt.date | None = None,
+                  end: dt.date | None = None) -> dict[str, int]:
+    """{department: pending tasks past their own ``due_at``, which lies in the period}; a
+    task of a case waiting for a supplement has its clock stopped and is not counted."""
+    waiting = select(Application.id).where(Application.status == "supplement_requested")
+    rows = session.execute(
+        select(ApprovalTask.department_code, func.count())
+        .where(ApprovalTask.status == "pending",
+               card_reached(cards.RED, now, ApprovalTask.due_at, ApprovalTask.yellow_at),
+               in_instants(ApprovalTask.due_at, start, end),
+               ApprovalTask.application_id.not_in(waiting))
+        .group_by(ApprovalTask.department_code))
+    return {department: n for department, n in rows}
 
 
 def _distributions(session: Session, model: Any, key: Any, start: dt.date | None,
@@ -110,14 +131,12 @@ def _distributions(session: Session, model: Any, key: Any, start: dt.date | None
     return result
 
 
-def _add_open(tallies: dict[str, ind.Tally], counts: dict[tuple[str, str], int]) -> None:
-    for (code, warning), n in counts.items():
+def _add_open(tallies: dict[str, ind.Tally],
+              counts: dict[tuple[str, cards.Card], int]) -> None:
+    for (code, shown), n in counts.items():
         tally = tallies.get(code)
-        if tally is None:
-            continue
-        tally.in_progress += n
-        if warning in ("yellow", "red"):
-            setattr(tally, warning, getattr(tally, warning) + n)
+        if tally is not None:
+            tally.count_open(shown, n)
 
 
 def center_tallies(session: Session, now: dt.datetime, start: dt.date | None = None,
@@ -130,17 +149,20 @@ def center_tallies(session: Session, now: dt.datetime, start: dt.date | None = N
         select(c.center_code, func.sum(c.submitted),
                func.sum(c.approved_on_time + c.rejected_on_time + c.withdrawn_on_time),
                func.sum(c.approved_late + c.rejected_late + c.withdrawn_late),
-               func.sum(c.early), func.sum(c.last_day))
+               func.sum(c.early), func.sum(c.last_day), func.sum(c.supplement_requests))
         .where(_in_period(c.day, start, end)).group_by(c.center_code))
-    for code, received, punctual, late, early, last in rows:
+    for code, received, punctual, late, early, last, supplements in rows:
         tally = tallies.setdefault(code, ind.Tally())
         tally.received, tally.on_time = int(received or 0), int(punctual or 0)
         tally.concluded = tally.on_time + int(late or 0)
         tally.early, tally.last_day = int(early or 0), int(last or 0)
+        tally.supplement_requests = int(supplements or 0)
     for code, distribution in _distributions(session, CenterWorkingDays,
                                              CenterWorkingDays.center_code, start, end).items():
         tallies.setdefault(code, ind.Tally()).working_days = distribution
     _add_open(tallies, open_applications(session, now, start, end))
+    for code, n in overdue_applications(session, now, start, end).items():
+        tallies.setdefault(code, ind.Tally()).overdue = n
     return tallies
 
 
@@ -154,18 +176,21 @@ def department_tallies(session: Session, now: dt.datetime, start: dt.date | None
         select(d.department_code, func.sum(d.opened),
                func.sum(d.approved_on_time + d.rejected_on_time),
                func.sum(d.approved_late + d.rejected_late),
-               func.sum(d.early), func.sum(d.last_day))
+               func.sum(d.early), func.sum(d.last_day), func.sum(d.supplement_requests))
         .where(_in_period(d.day, start, end)).group_by(d.department_code))
-    for code, opened, punctual, late, early, last in rows:
+    for code, opened, punctual, late, early, last, supplements in rows:
         tally = tallies.setdefault(code, ind.Tally())
         tally.received, tally.on_time = int(opened or 0), int(punctual or 0)
         tally.concluded = tally.on_time + int(late or 0)
         tally.early, tally.last_day = int(early or 0), int(last or 0)
+        tally.supplement_requests = int(supplements or 0)
     for code, distribution in _distributions(
             session, DepartmentWorkingDays, DepartmentWorkingDays.department_code,
             start, end).items():
         tallies.setdefault(code, ind.Tally()).working_days = distribution
     _add_open(tallies, open_tasks(session, now, start, end))
+    for code, n in overdue_tasks(session, now, start, end).items():
+        tallies.setdefault(code, ind.Tally()).overdue = n
     return tallies
 
 
@@ -192,9 +217,20 @@ def department_figures(session: Session, now: dt.datetime, start: dt.date | None
 
 
 def street_ranking(session: Session, now: dt.datetime, start: dt.date | None = None,
-                   end: dt.date | None = None) -> list[dict[str, Any]]:
-    """The fifteen street centers ranked by on-time rate (``indicators.rank``)."""
-    rows = [row for row in center_figures(session, now, start, end) if row["level"] == STREET]
+                   end: dt.date | None = None,
+                   satisfaction: Mapping[str, float | None] | None = None
+                   ) -> list[dict[str, Any]]:
+    """The fifteen street centers ranked by timeliness rate (``indicators.rank``), each
+    with its composite score (``indicators.composite_score``) beside it; ``satisfaction``
+    is {center: satisfaction rate} when ratings are known (absent: not counted)."""
+    rows = []
+    for row in center_figures(session, now, start, end):
+        if row["level"] != STREET:
+            continue
+        rate = (satisfaction or {}).get(row["center"])
+        rows.append({**row, "satisfaction_rate": rate,
+                     "composite_score": ind.composite_score(
+                         row["timeliness_rate"], rate, row["supplements_per_case"])})
     return ind.rank(rows)  # type: ignore[arg-type]
 
 

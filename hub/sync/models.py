@@ -1,20 +1,16 @@
 """Sync bookkeeping: one run per center and stream each time a sync runs, the cursor
-each stream has committed, the records quarantined with their reasons, and the
-deliveries of approval tasks to department systems."""
+each stream has committed, and the records quarantined with their reasons."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, BigIntPK
-
-STREAMS = ("staff", "applications")
 RUN_STATUSES = ("running", "succeeded", "failed")
-DELIVERY_STATUSES = ("pending", "delivered", "failed")
+RESOLUTIONS = ("accepted", "dismissed")
 
 _RUNNING = "status = 'running'"
 
@@ -94,23 +90,9 @@ class QuarantinedRecord(Base):
     record: Mapped[dict[str, Any]]
     reasons: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime]
-    # Set when a later version of the same record was accepted.
+    # Set when a later version of the same record was accepted ("accepted"), or when an
+    # administrator reviewed it and closed it with a note ("dismissed").
     resolved_at: Mapped[dt.datetime | None]
-
-
-class Delivery(Base):
-    """An approval task delivered to its department's own business system."""
-
-    __tablename__ = "outbound_deliveries"
-
-    task_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("approval_tasks.id", ondelete="CASCADE"), primary_key=True)
-    application_id: Mapped[uuid.UUID]
-    department_code: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    last_status_code: Mapped[int | None]
-    delivered_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime]
-    updated_at: Mapped[dt.datetime]
+    resolution: Mapped[str | None] = mapped_column(String(16))
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -73,13 +73,25 @@ def copy_text(value: Any) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+class Compared(NamedTuple):
+    """The columns that decide whether a synced case changed, as stored (the ID number by
+    its keyed hash: its ciphertext differs at every encryption)."""
+
+    service_item_code: str
+    status: str
+    applicant_name: str
+    applicant_id_hash: str
+    submitted_at: dt.datetime
+    concluded_at: dt.datetime | None
+
+
 class PreparedCase(NamedTuple):
     """A valid case record, as small as the writer needs it (it crosses a pipe): how it
     compares with the stored row, its row as a line of COPY text (formatted here, off the
     writer's core), and what it adds to the rollups when it is new."""
 
     key: str  # the external id
-    compared: tuple[Any, ...]  # the _COMPARED columns' values, in that order
+    compared: Compared
     deleted: bool
     line: bytes | None  # None: not completed (the canonical record is kept instead)
     counts: list[CaseCount] | None
@@ -169,7 +181,7 @@ class Preparer:
             return self.complete(known)
         lookup_hash = self.cipher.lookup_hash
         return [PreparedCase(
-            key=r["external_id"], compared=(
+            key=r["external_id"], compared=Compared(
                 r["service_item"], r["status"], r["applicant_name"],
                 lookup_hash(r["applicant_id_number"]), r["submitted_at"], r["concluded_at"]),
             deleted=r["deleted"], line=None, counts=None, row=None, record=r) for r in known]
@@ -227,7 +239,8 @@ class Preparer:
                 for day, added, used in case_counts(calendar, submitted_at, status,
                                                     concluded_at, due_at)]
             prepared.append(PreparedCase(
-                key=key, compared=(item, status, name, id_hash, submitted_at, concluded_at),
+                key=key,
+                compared=Compared(item, status, name, id_hash, submitted_at, concluded_at),
                 deleted=deleted, line=line.encode(), counts=counts, row=row, record=None))
         return prepared
 

@@ -140,10 +140,12 @@ def prepared_pages(spec: SourceSpec, preparer: Preparer, since: str | None, *,
 
 
 def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedPage,
-               preparer: Preparer, *, quarantined: bool = True) -> bool:
+               preparer: Preparer, *, quarantined: bool = True,
+               analysed: set[str] | None = None) -> bool:
     """One batch, in one transaction with its cursor; commits. ``quarantined``: whether
     the center's stream may have open quarantine entries for accepted records to
-    resolve (a run tells once, then follows its own); returns it for the next batch."""
+    resolve (a run tells once, then follows its own); returns it for the next batch.
+    ``analysed``: the run's centers whose planner statistics were checked."""
     center, stream = run.center_code, run.stream
     services.check_scope(actor, center)
     rejected = list(page.rejected)
@@ -152,7 +154,8 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedP
         latest = {case.key: case for case in page.valid}
         superseded = len(page.valid) - len(latest)
         result = write_applications(session, center, actor, list(latest.values()),
-                                    preparer.complete)
+                                    preparer.complete,
+                                    analysed=set() if analysed is None else analysed)
     else:
         latest = {record["external_id"]: record for record in page.valid}
         superseded = len(page.valid) - len(latest)
@@ -176,7 +179,8 @@ def apply_page(session: Session, actor: Principal, run: SyncRun, page: PreparedP
         session.execute(update(QuarantinedRecord).where(
             QuarantinedRecord.center_code == center, QuarantinedRecord.stream == stream,
             QuarantinedRecord.resolved_at.is_(None),
-            QuarantinedRecord.external_id.in_(result.accepted)).values(resolved_at=now))
+            QuarantinedRecord.external_id.in_(result.accepted)).values(resolved_at=now,
+                                                                       resolution="accepted"))
     stmt = upsert(session, SyncCursor).values(center_code=center, stream=stream,
                                               cursor=page.cursor, run_id=run.id, updated_at=now)
     session.execute(stmt.on_conflict_do_update(
@@ -269,10 +273,11 @@ def _execute_run(database: Database, run_id: int, spec: SourceSpec,
         # full re-read's pages left undone.
         preparer = Preparer(context)
         pages = prepared_pages(spec, preparer, since, prepare_after=prepare_after)
+        analysed: set[str] = set()  # once per run: see writers._keep_center_in_statistics
         try:
             for page in pages:
                 quarantined = apply_page(session, actor, run, page, preparer,
-                                         quarantined=quarantined)
+                                         quarantined=quarantined, analysed=analysed)
                 if progress is not None:
                     progress(run)
         except Exception as exc:  # every failure ends the run as failed, with its reason

@@ -9,21 +9,25 @@ from typing import Any, ClassVar
 import marshmallow as ma
 from marshmallow import validate
 
-from hub.clock import SHANGHAI
+from hub.approvals.schemas import LocalDateTime
 from hub.directory.schemas import USERNAME
-from hub.sync.models import RUN_STATUSES, STREAMS
+from hub.fields import BlankIsMissing, Flag, IdNumber, RowId, Text
+from hub.sync.models import RUN_STATUSES
+from hub.sync.source import STREAMS
+from hub.timezones import SHANGHAI
 
 # Synced staff may hold only the roles of the hall's daily work: a street center's system
 # must not be able to mint administrators or supervisors in the one directory.
-SYNCED_ROLES = ("clerk", "approver", "chief")
+SYNCED_ROLES = ("clerk", "operator", "approver", "chief")
 SYNCED_APPLICATION_STATUSES = ("in_review", "approved", "rejected", "withdrawn")
-ID_NUMBER = validate.Regexp(r"^(\d{17}[\dX]|\d{15})$", error="身份证号码应为 18 位（末位可为 X）或 15 位数字")
+ID_NUMBER = validate.Regexp(r"^([0-9]{17}[0-9X]|[0-9]{15})$",
+                           error="身份证号码应为 18 位（末位可为 X）或 15 位数字")
 EXTERNAL_ID = validate.Length(min=1, max=128)
 
 
-class CenterTime(ma.fields.Field):
+class CenterTime(BlankIsMissing, ma.fields.Field):
     """An ISO 8601 timestamp; one without an offset is Asia/Shanghai time (read so here,
-    explicitly, at parse time). Loaded as an aware UTC datetime."""
+    explicitly, at parse time). Loaded as an aware UTC datetime; blank is absent."""
 
     default_error_messages = {"invalid": "不是有效的 ISO 8601 时间"}
 
@@ -33,7 +37,7 @@ class CenterTime(ma.fields.Field):
             moment = value
         elif isinstance(value, str):
             try:
-                moment = dt.datetime.fromisoformat(value.strip())
+                moment = dt.datetime.fromisoformat(value)
             except ValueError:
                 raise self.make_error("invalid") from None
         else:
@@ -46,8 +50,8 @@ class CenterTime(ma.fields.Field):
         return None if value is None else value.isoformat()
 
 
-class RoleList(ma.fields.Field):
-    """Roles as a list or as one ``;``-separated string (CSV exports)."""
+class RoleList(BlankIsMissing, ma.fields.Field):
+    """Roles as a list or as one ``;``-separated string (CSV exports); blank is absent."""
 
     default_error_messages = {"invalid": "角色应为列表或以分号分隔的字符串"}
 
@@ -67,15 +71,6 @@ class RoleList(ma.fields.Field):
         if not roles:
             raise ma.ValidationError("至少需要一个角色")
         return roles
-
-
-class IdNumber(ma.fields.String):
-    """A resident ID number, spaces dropped and the check letter upper-cased before it is
-    checked (centers type ``2101 0219 …`` and ``…123x``)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
-                     **kwargs: Any) -> str:
-        return "".join(super()._deserialize(value, attr, data, **kwargs).split()).upper()
 
 
 # A canonical schema's rules across fields are plain functions of the loaded record, listed
@@ -103,7 +98,8 @@ def conclusion_fits_the_status(data: Mapping[str, Any]) -> None:
 
 class CanonicalSchema(ma.Schema):
     """A flat record: fields, and the rules in RULES (no other hooks: the page loader
-    would not run them, and its test says so)."""
+    would not run them, and its test says so). Every field is of a ``hub.fields`` kind
+    that trims a text value and reads a blank one as absent, whatever the adapter."""
 
     RULES: ClassVar[tuple[Rule, ...]] = ()
 
@@ -121,13 +117,12 @@ class StaffRecordSchema(CanonicalSchema):
 
     RULES = (deciders_have_a_department,)
 
-    external_id = ma.fields.String(required=True, validate=EXTERNAL_ID)
-    username = ma.fields.String(required=True, validate=USERNAME)
-    display_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    department = ma.fields.String(load_default=None, allow_none=True,
-                                  validate=validate.Length(min=1, max=32))
+    external_id = Text(required=True, validate=EXTERNAL_ID)
+    username = Text(required=True, validate=USERNAME)
+    display_name = Text(required=True, validate=validate.Length(min=1, max=100))
+    department = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
     roles = RoleList(required=True)
-    status = ma.fields.String(required=True, validate=validate.OneOf(("active", "left")))
+    status = Text(required=True, validate=validate.OneOf(("active", "left")))
     updated_at = CenterTime(required=True)
 
 
@@ -136,16 +131,15 @@ class ApplicationRecordSchema(CanonicalSchema):
 
     RULES = (conclusion_fits_the_status,)
 
-    external_id = ma.fields.String(required=True, validate=EXTERNAL_ID)
-    service_item = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
-    applicant_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
+    external_id = Text(required=True, validate=EXTERNAL_ID)
+    service_item = Text(required=True, validate=validate.Length(min=1, max=64))
+    applicant_name = Text(required=True, validate=validate.Length(min=1, max=100))
     applicant_id_number = IdNumber(required=True, validate=ID_NUMBER)
     submitted_at = CenterTime(required=True)
-    status = ma.fields.String(required=True,
-                              validate=validate.OneOf(SYNCED_APPLICATION_STATUSES))
+    status = Text(required=True, validate=validate.OneOf(SYNCED_APPLICATION_STATUSES))
     concluded_at = CenterTime(load_default=None, allow_none=True)
     updated_at = CenterTime(required=True)
-    deleted = ma.fields.Boolean(load_default=False)
+    deleted = Flag(load_default=False)
 
 
 CANONICAL_SCHEMAS: dict[str, type[CanonicalSchema]] = {
@@ -183,21 +177,21 @@ class StartedRunsSchema(SyncRunSchema):
 
 
 class StartSyncSchema(ma.Schema):
-    stream = ma.fields.String(load_default=None, validate=validate.OneOf(STREAMS))
+    stream = Text(load_default=None, validate=validate.OneOf(STREAMS))
     full = ma.fields.Boolean(load_default=False, metadata={
         "description": "read from the beginning instead of the committed cursor"})
 
 
 class RunQuerySchema(ma.Schema):
-    center = ma.fields.String(validate=validate.Length(min=1, max=32))
-    stream = ma.fields.String(validate=validate.OneOf(STREAMS))
-    status = ma.fields.String(validate=validate.OneOf(RUN_STATUSES))
+    center = Text(validate=validate.Length(min=1, max=32))
+    stream = Text(validate=validate.OneOf(STREAMS))
+    status = Text(validate=validate.OneOf(RUN_STATUSES))
 
 
 class QuarantineQuerySchema(ma.Schema):
-    center = ma.fields.String(validate=validate.Length(min=1, max=32))
-    stream = ma.fields.String(validate=validate.OneOf(STREAMS))
-    run = ma.fields.Integer(validate=validate.Range(min=1))
+    center = Text(validate=validate.Length(min=1, max=32))
+    stream = Text(validate=validate.OneOf(STREAMS))
+    run = RowId(strict=False)
     resolved = ma.fields.Boolean(metadata={"description": "only resolved (true) or open (false)"})
 
 
@@ -212,3 +206,28 @@ class QuarantinedRecordSchema(ma.Schema):
                              required=True)
     created_at = ma.fields.AwareDateTime(required=True)
     resolved_at = ma.fields.AwareDateTime(required=True, allow_none=True)
+    resolution = ma.fields.String(required=True, allow_none=True, metadata={
+        "description": "accepted：此后同一记录的新版本已被接收；dismissed：管理员复核后关闭"})
+    resolved_by = ma.fields.String(required=True, allow_none=True)
+    resolution_note = ma.fields.String(required=True, allow_none=True)
+
+
+class ResolveSchema(ma.Schema):
+    note = Text(required=True, validate=validate.Length(max=1000),
+                metadata={"description": "复核结论：为何关闭（中心已更正、重复记录、无需接收……）"})
+
+
+class FreshnessSchema(ma.Schema):
+    center = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    stream = ma.fields.String(required=True, validate=validate.OneOf(STREAMS))
+    last_success = LocalDateTime(required=True, allow_none=True,
+                                           metadata={"description": "最近一次同步成功的结束时间"})
+    age_seconds = ma.fields.Float(required=True, allow_none=True,
+                                  metadata={"description": "数据年龄：距最近一次成功的秒数"})
+    nights_missed = ma.fields.Integer(required=True, metadata={
+        "description": "此后已过（含两小时宽限）而未成功的夜间同步次数"})
+
+
+class FreshnessListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(FreshnessSchema), required=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,9 +17,10 @@ from hub.catalog.models import ServiceItem
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
 from hub.permissions import Principal, Scope, require
-from hub.sync.models import STREAMS, QuarantinedRecord, SyncCursor, SyncRun
+from hub.sync import freshness
+from hub.sync.models import QuarantinedRecord, SyncCursor, SyncRun
 from hub.sync.prepare import RunContext
-from hub.sync.source import SourceError, SourceSpec, SyncSource
+from hub.sync.source import STREAMS, SourceError, SourceSpec, SyncSource
 
 log = logging.getLogger("hub.sync")
 
@@ -102,7 +104,7 @@ def _mark_dead(session: Session, runs: Sequence[SyncRun], now: dt.datetime) -> N
 
 
 def start_run(session: Session, center: str, stream: str, *, trigger: str, requested_by: str,
-              full: bool = False) -> SyncRun:
+              full: bool = False, because: Mapping[str, Any] | None = None) -> SyncRun:
     """Create the running row of a sync of ``center``'s ``stream`` and commit it.
 
     A run of the same stream already running → ``Conflict`` (the partial unique index
@@ -124,22 +126,111 @@ def start_run(session: Session, center: str, stream: str, *, trigger: str, reque
         raise Conflict(f"中心 {center} 的 {stream} 数据流已有同步在运行") from None
     audit.record(session, Principal.system(requested_by), "sync.run_started",
                  target_type="sync_run", target_id=run.id, center=center,
-                 after={"stream": stream, "trigger": trigger, "full": full})
+                 after={"stream": stream, "trigger": trigger, "full": full, **(because or {})})
     session.commit()
     return run
 
 
 def request_runs(session: Session, actor: Principal, center: str, stream: str | None = None,
-                 full: bool = False) -> list[SyncRun]:
+                 full: bool = False, *, trigger: str = "manual",
+                 because: Mapping[str, Any] | None = None) -> list[SyncRun]:
     """Start a sync of a center now (admin): one running row per stream, committed; the
-    caller hands them to the workers."""
+    caller hands them to the workers. ``because`` goes into each run's audit record."""
     require(actor, "sync.run")
     streams = streams_of(source_spec(get_center(session, center)), stream)
     runs = []
     for name in streams:
-        runs.append(start_run(session, center, name, trigger="manual",
-                              requested_by=actor.username, full=full))
+        runs.append(start_run(session, center, name, trigger=trigger,
+                              requested_by=actor.username, full=full, because=because))
     return runs
+
+
+def retry_run(session: Session, actor: Principal, run_id: int) -> SyncRun:
+    """Run a failed run's stream again (admin), from the cursor it committed: what it wrote
+    stays, the rest is read again. Only the latest run of its stream is retried (a later
+    one has already run since)."""
+    require(actor, "sync.run")
+    run = session.get(SyncRun, run_id)
+    if run is None:
+        raise NotFound(f"同步运行 {run_id} 不存在")
+    if run.status != "failed":
+        raise Conflict("只能重试失败的同步")
+    latest = session.scalar(select(func.max(SyncRun.id)).where(
+        SyncRun.center_code == run.center_code, SyncRun.stream == run.stream))
+    if latest != run.id:
+        raise Conflict("该数据流此后已再次同步，无需重试这一次")
+    [again] = request_runs(session, actor, run.center_code, run.stream, trigger="retry",
+                           because={"retry_of": run.id})
+    return again
+
+
+def resolve_quarantined(session: Session, actor: Principal, record_id: int,
+                        note: str) -> QuarantinedRecord:
+    """An administrator's review of a quarantined record closes it (``dismissed``) with a
+    note saying why (fixed at the center, a duplicate, not needed), audited."""
+    require(actor, "sync.review")
+    record = session.get(QuarantinedRecord, record_id, with_for_update=True)
+    if record is None:
+        raise NotFound(f"隔离记录 {record_id} 不存在")
+    if record.resolved_at is not None:
+        raise Conflict("该隔离记录已处理")
+    record.resolved_at, record.resolution = clock.now(), "dismissed"
+    record.resolved_by, record.resolution_note = actor.username, note
+    audit.record(session, actor, "sync.quarantine_resolved", target_type="sync_quarantine",
+                 target_id=record.id, center=record.center_code,
+                 after={"stream": record.stream, "external_id": record.external_id,
+                        "resolution": "dismissed", "note": note, "run_id": record.run_id})
+    session.commit()
+    return record
+
+
+def rerun_quarantined(session: Session, actor: Principal, record_id: int) -> list[SyncRun]:
+    """Read a quarantined record's stream again from the beginning (admin): once the
+    center has fixed the record, or the catalog has the item it named, the re-read accepts
+    it and marks it resolved; unchanged records are left as they are."""
+    record = session.get(QuarantinedRecord, record_id)
+    if record is None:
+        raise NotFound(f"隔离记录 {record_id} 不存在")
+    if record.resolved_at is not None:
+        raise Conflict("该隔离记录已处理")
+    return request_runs(session, actor, record.center_code, record.stream, full=True,
+                        trigger="rerun", because={"rerun_for_quarantined": record.id})
+
+
+# -- Freshness ----------------------------------------------------------------------------------
+
+
+def schedule() -> freshness.Nightly:
+    settings = current_app.config["HUB_SETTINGS"]
+    return freshness.Nightly(settings.sync_hour, settings.sync_minute)
+
+
+def last_successes(session: Session) -> dict[tuple[str, str], dt.datetime]:
+    """{(center, stream): the end of its latest successful run}."""
+    return {(center, stream): at for center, stream, at in session.execute(
+        select(SyncRun.center_code, SyncRun.stream, func.max(SyncRun.finished_at))
+        .where(SyncRun.status == "succeeded").group_by(SyncRun.center_code, SyncRun.stream))}
+
+
+def data_freshness(session: Session, now: dt.datetime,
+                   succeeded: Mapping[tuple[str, str], dt.datetime] | None = None
+                   ) -> list[dict[str, Any]]:
+    """Per syncing center and stream: ``last_success``, ``age_seconds`` and
+    ``nights_missed`` (``hub.sync.freshness``; a stream that never succeeded counts its
+    nights from when the center was added), in the centers file's order. ``succeeded``:
+    ``last_successes`` when the caller has read it already."""
+    nightly = schedule()
+    if succeeded is None:
+        succeeded = last_successes(session)
+    rows = []
+    for center in centers_with_adapters(session)[0]:
+        for stream in STREAMS:
+            last = succeeded.get((center.code, stream))
+            rows.append({"center": center.code, "name": center.name, "stream": stream,
+                         "last_success": last, "age_seconds": freshness.age_seconds(last, now),
+                         "nights_missed": freshness.nights_missed(
+                             nightly, last or center.created_at, now)})
+    return rows
 
 
 def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> SyncRun:

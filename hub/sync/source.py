@@ -9,6 +9,9 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
+# The streams a center's system offers: its staff and its cases.
+STREAMS = ("staff", "applications")
+
 
 @dataclasses.dataclass(frozen=True)
 class Page:

@@ -4,17 +4,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
-from hub import db
+from hub import clock, db
+from hub.api import Blueprint
 from hub.directory import auth
 from hub.directory.auth import requires
 from hub.pagination import PageArgs, page_schema, paginate
 from hub.sync import services, tasks
 from hub.sync.models import QuarantinedRecord, SyncRun
 from hub.sync.schemas import (
+    FreshnessListSchema,
     QuarantinedRecordSchema,
     QuarantineQuerySchema,
+    ResolveSchema,
     RunQuerySchema,
     StartedRunsSchema,
     StartSyncSchema,
@@ -80,3 +82,44 @@ class Quarantine(MethodView):
         return paginate(db.session(), services.quarantine_query(**query),
                         [QuarantinedRecord.id], limit=page["limit"], cursor=page["cursor"],
                         descending=True)
+
+
+@blp.route("/runs/<id:run_id>/retry")
+class RetryRun(MethodView):
+    @requires("sync.run")
+    @blp.response(202, SyncRunSchema)
+    @blp.alt_response(404, description="同步运行不存在")
+    @blp.alt_response(409, description="该运行未失败，或此后已再次同步")
+    def post(self, run_id: int) -> Any:
+        """Run a failed run's stream again (admin), from the cursor it committed; audited
+        with the run it retries."""
+        session = db.session()
+        run = services.retry_run(session, auth.current_principal(), run_id)
+        tasks.dispatch_run(run)
+        session.expire_all()
+        return session.get(SyncRun, run.id)
+
+
+@blp.route("/quarantine/<id:record_id>/resolve")
+class ResolveQuarantined(MethodView):
+    @requires("sync.review")
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, QuarantinedRecordSchema)
+    @blp.alt_response(404, description="隔离记录不存在")
+    @blp.alt_response(409, description="已处理")
+    def post(self, body: dict[str, Any], record_id: int) -> Any:
+        """Close a quarantined record after review (admin), with a note; audited. To take
+        it in instead, fix it at the center (or add what the catalog lacks) and re-read the
+        stream: ``POST /api/v1/sync/{center}/runs`` with ``{"stream": …, "full": true}``."""
+        return services.resolve_quarantined(db.session(), auth.current_principal(), record_id,
+                                            body["note"])
+
+
+@blp.route("/freshness")
+class Freshness(MethodView):
+    @requires("sync.read")
+    @blp.response(200, FreshnessListSchema)
+    def get(self) -> Any:
+        """How fresh each syncing center's data is, per stream: the last success, its age,
+        and the nightly runs missed since (two hours' grace after each night's start)."""
+        return {"items": services.data_freshness(db.session(), clock.now())}

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from hub import audit, clock, privacy
+from hub.approvals import staffing
 from hub.approvals.calendar import local_date
 from hub.approvals.models import Application
 from hub.db import insert_for, upsert
@@ -41,7 +42,7 @@ from hub.directory.models import Department, User
 from hub.permissions import Principal
 from hub.supervision import rollups
 from hub.supervision.rollups import CaseCount
-from hub.sync.prepare import COPY_COLUMNS, PreparedCase, Reasons
+from hub.sync.prepare import COPY_COLUMNS, Compared, PreparedCase, Reasons
 
 Record = dict[str, Any]
 
@@ -61,10 +62,8 @@ class WriteResult:
 
 # -- Applications -------------------------------------------------------------------------------
 
-# What decides "changed": the canonical fields as stored (the ID number by its keyed hash:
-# its ciphertext differs at every encryption).
-_COMPARED = ("service_item_code", "status", "applicant_name", "applicant_id_hash",
-             "submitted_at", "concluded_at")
+# What decides "changed": prepare.Compared's columns.
+_COMPARED = Compared._fields
 # On a change: everything from the source and what follows from it; never the id, the
 # number, the creation time or what the hub itself added.
 _UPDATED = ("service_item_code", "status", "applicant_name", "applicant_id_encrypted",
@@ -73,6 +72,7 @@ _UPDATED = ("service_item_code", "status", "applicant_name", "applicant_id_encry
 
 
 def _same(old: Any, case: PreparedCase) -> bool:
+    # A plain tuple in Compared's order equals it (and costs less, once per record).
     return ((old.service_item_code, old.status, old.applicant_name, old.applicant_id_hash,
              old.submitted_at, old.concluded_at) == case.compared
             and (old.deleted_at is not None) == case.deleted)
@@ -80,9 +80,11 @@ def _same(old: Any, case: PreparedCase) -> bool:
 
 def write_applications(session: Session, center: str, actor: Principal,
                        cases: Sequence[PreparedCase],
-                       complete: Callable[[list[Record]], list[PreparedCase]]) -> WriteResult:
+                       complete: Callable[[list[Record]], list[PreparedCase]], *,
+                       analysed: set[str]) -> WriteResult:
     """Upsert a batch of prepared case records of ``center``, with their rollups;
-    ``complete`` finishes the preparation of the new and changed ones that lack it."""
+    ``complete`` finishes the preparation of the new and changed ones that lack it;
+    ``analysed``: the centers whose planner statistics this run already checked."""
     result = WriteResult()
     if not cases:
         return result
@@ -101,7 +103,8 @@ def write_applications(session: Session, center: str, actor: Principal,
             result.unchanged += 1
         else:  # written with its new values; its id and first tombstone time stay (SQL)
             changed_rows.append(case)
-            for moment in (*case.compared[4:6], old.submitted_at, old.concluded_at):
+            for moment in (case.compared.submitted_at, case.compared.concluded_at,
+                           old.submitted_at, old.concluded_at):
                 if moment is not None:
                     recount.add(local_date(moment))
     if any(c.line is None for c in new_rows + changed_rows):
@@ -111,7 +114,8 @@ def write_applications(session: Session, center: str, actor: Principal,
         rows = new_rows + changed_rows
         if session.get_bind().dialect.name == "postgresql":
             inserted, updated = _copy_upsert_applications(session, [c.line for c in rows], now)
-            if inserted:
+            if inserted and center not in analysed:
+                analysed.add(center)
                 _keep_center_in_statistics(session, center)
         else:
             inserted, updated = _upsert_applications(
@@ -148,7 +152,6 @@ _PRESELECT_PG = text(
 ).columns(*[Application.__table__.c[c] for c in _PRESELECTED])
 
 
-_STATISTICS_CHECKED = "hub.sync.statistics_checked"
 # True: the statistics give the center a fair estimate (it is among the most common
 # values, or there is no such list and every center gets the average); NULL (no row):
 # the table was never analysed.
@@ -163,14 +166,11 @@ def _keep_center_in_statistics(session: Session, center: str) -> None:
     """The pre-select's probe must use the (center, external id) index. When the
     planner's statistics do not know the center (a fresh table, a center's first load),
     it believes the center has almost no rows and may probe through the (center,
-    submitted) index instead, reading every row of the center for each key: a batch
-    then took 0.5 s at 1,000 rows and grew with every batch. So once per run (session),
-    after the first rows it wrote, a center the statistics lack is analysed in (a
-    sample of the table, in the batch's transaction: it sees the batch's rows)."""
-    checked = session.info.setdefault(_STATISTICS_CHECKED, set())
-    if center in checked:
-        return
-    checked.add(center)
+    submitted) index instead, reading every row of the center for each key: each batch
+    then cost more than the one before (docs/BENCHMARKS.md). So once per run (the run
+    keeps the centers checked), after the first rows it wrote, a center the statistics
+    lack is analysed in (a sample of the table, in the batch's transaction: it sees the
+    batch's rows)."""
     if not session.scalar(_CENTER_IN_STATISTICS, {"center": center}):
         session.execute(text("ANALYZE applications"))
 
@@ -179,7 +179,7 @@ def _existing(session: Session, center: str, keys: list[str]) -> Any:
     """The stored rows of the batch's keys (the columns that decide "changed")."""
     if session.get_bind().dialect.name == "postgresql":
         # The keys as one JSON text: json encodes them in C, psycopg's array dumper in
-        # Python (2 µs a key, a tenth of the runner's own time in a first load).
+        # Python, a key at a time.
         return session.execute(_PRESELECT_PG, {"keys": json.dumps(keys), "center": center})
     return session.execute(
         select(*[Application.__table__.c[c] for c in _PRESELECTED])
@@ -321,6 +321,9 @@ def write_staff(session: Session, center: str, actor: Principal,
             result.unchanged += 1
             continue
         changed_before, changed_after = audit.changes(before, values)
+        if staffing.departure(session, user, values) is not None:
+            changed_after["tasks_released"] = staffing.release_tasks(
+                session, actor, user.username, f"{center} 的人员同步：不再担任本部门审批")
         if before["status"] == "active" and values["status"] != "active":
             user.token_generation += 1  # leaving ends every token at once
         for name, value in values.items():

@@ -8,10 +8,29 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from hub.web import filters
-    from hub.web.blueprint import bp, csrf
+    from hub.web.blueprint import bp, csrf, unmatched
 
     # Importing the page modules registers their routes on ``bp``.
-    from hub.web import admin, cases, dashboard, queue, signin  # noqa: F401
+    from hub.web import (  # noqa: F401
+        admin,
+        audit,
+        callcenter,
+        cases,
+        dashboard,
+        disclosure,
+        documents,
+        hall_admin,
+        item_editor,
+        notices,
+        public,
+        queue,
+        ratings,
+        reception,
+        signin,
+        sync,
+        tickets,
+        watchlist,
+    )
 
     settings = app.config["HUB_SETTINGS"]
     # CSRF is checked by the pages' blueprint only: the API takes no cookies, so a
@@ -23,3 +42,6 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     filters.init_app(app)
     app.register_blueprint(bp)
+    # Addresses no route takes: a page for people, problem+json for the API (by path).
+    app.register_error_handler(404, unmatched)
+    app.register_error_handler(405, unmatched)

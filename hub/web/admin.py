@@ -1,25 +1,27 @@
-"""Administrator pages: staff accounts, departments, service items, the working-day calendar."""
+"""Administrator pages: staff accounts, departments, service items, the working-day
+calendar, the call center's answer policy."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from hub import clock, db
-from hub.approvals import calendar_services
-from hub.catalog import services as catalog
-from hub.catalog.models import ServiceItem
-from hub.catalog.schemas import ServiceItemSchema, ServiceItemUpdateSchema
+from hub.approvals import calendar_services, staffing
+from hub.directory import lockout
 from hub.directory import services as directory
 from hub.directory.models import ROLES, USER_STATUSES, Center, Department, User
 from hub.directory.schemas import DepartmentSchema, UserSchema, UserUpdateSchema
 from hub.errors import Conflict, ValidationFailed
+from hub.tickets import services as tickets
+from hub.tickets.lifecycle import KINDS
+from hub.tickets.schemas import PolicySchema
 from hub.pagination import paginate
 from hub.web import forms
 from hub.web.blueprint import bp, page, principal
+from hub.web.present import names
 
 USER_INPUTS = ("username", "display_name", "center", "department", "roles", "status", "password")
 
@@ -30,7 +32,8 @@ def _choices() -> dict[str, Any]:
     departments = session.scalars(select(Department).order_by(Department.code)).all()
     return {"centers": [(c.code, c.name) for c in centers],
             "departments": [(d.code, d.name) for d in departments],
-            "roles": ROLES, "statuses": USER_STATUSES}
+            "roles": ROLES, "statuses": USER_STATUSES,
+            "min_length": current_app.config["HUB_SETTINGS"].password_min_length}
 
 
 # -- Staff accounts ---------------------------------------------------------------------------
@@ -41,10 +44,14 @@ def _choices() -> dict[str, Any]:
 def admin_users() -> Any:
     args = request.args
     query = {k: args.get(k) or None for k in ("center", "department", "status")}
-    result = paginate(db.session(), directory.users_query(**query), [User.username],
+    session = db.session()
+    result = paginate(session, directory.users_query(**query), [User.username],
                       limit=100, cursor=args.get("cursor") or None)
+    restricted = lockout.restrictions(session, [u.username for u in result["items"]],
+                                      clock.now())
     return render_template("admin/users.html", nav="users", users=result["items"],
-                           next_cursor=result["next_cursor"], query=query, **_choices())
+                           restricted=restricted, next_cursor=result["next_cursor"],
+                           query=query, **_choices())
 
 
 def _user_values(form: Any, creating: bool) -> dict[str, Any]:
@@ -87,8 +94,13 @@ def admin_user_new() -> Any:
 @bp.route("/admin/users/<string:username>", methods=["GET", "POST"])
 @page("users.write")
 def admin_user_edit(username: str) -> Any:
-    user = directory.get_user(db.session(), username)
+    """Edit an account. A change that takes an approver off their department's queue is
+    said first (their tasks go back to the pool; the department may have nobody left) and
+    saved only once the administrator confirms it."""
+    session = db.session()
+    user = directory.get_user(session, username)
     errors: forms.Errors = {}
+    leaving: staffing.Departure | None = None
     values: dict[str, Any] = {"username": user.username, "display_name": user.display_name,
                               "center": user.center_code, "department": user.department_code,
                               "roles": user.roles, "status": user.status}
@@ -97,17 +109,53 @@ def admin_user_edit(username: str) -> Any:
         try:
             loaded = forms.load(UserUpdateSchema(), {k: v for k, v in values.items()
                                                       if k != "username"})
-            directory.update_user(db.session(), principal(), username, loaded)
+            leaving = staffing.departure(session, user, loaded)
+            if leaving is None or not leaving.warnings or request.form.get("confirm") == "1":
+                held = leaving.held if leaving else 0
+                directory.update_user(session, principal(), username, loaded)
+                _said_after_saving(username, leaving, held)
+                return redirect(url_for("web.admin_users"))
         except ValidationFailed as exc:
             errors = forms.place(exc.errors, USER_INPUTS)
-        else:
-            flash(f"已保存账号 {username}")
-            return redirect(url_for("web.admin_users"))
+    restriction = lockout.restriction(db.session(), username, clock.now())
     return render_template("admin/user_form.html", nav="users", creating=False, values=values,
-                           user=user, errors=errors, **_choices()), 422 if errors else 200
+                           user=user, restriction=restriction, errors=errors, departure=leaving,
+                           **_choices()), 422 if errors else 200
+
+
+@bp.route("/admin/users/<string:username>/unlock", methods=["POST"])
+@page("users.write")
+def admin_user_unlock(username: str) -> Any:
+    user = directory.get_user(db.session(), username)
+    if lockout.lift(db.session(), principal(), user.username, clock.now()):
+        flash(f"已解除账号 {user.username} 的登录锁定")
+    else:
+        flash(f"账号 {user.username} 没有登录限制，无需解除")
+    return redirect(url_for("web.admin_user_edit", username=user.username))
+
+
+def _said_after_saving(username: str, leaving: staffing.Departure | None, held: int) -> None:
+    flash(f"已保存账号 {username}")
+    if held:
+        flash(f"{username} 名下 {held} 件在办审批任务已退回部门待办池", "warning")
+    if leaving is not None and leaving.last_decider:
+        flash(f"{names()['departments'].get(leaving.department or '', leaving.department)}"
+              "已没有在岗审批人员：其待办将无人可办，请尽快安排", "error")
 
 
 # -- Departments --------------------------------------------------------------------------------
+
+
+@bp.route("/admin/departments/<string:code>/active", methods=["POST"])
+@page("departments.write")
+def admin_department_active(code: str) -> Any:
+    """停用 or 启用 a department (audited): a stopped one takes no new steps."""
+    active = request.form.get("active") == "1"
+    department = directory.update_department(db.session(), principal(), code,
+                                             {"active": active})
+    flash(f"已{'启用' if active else '停用'}{department.name}" + (
+        "" if active else "：不再承担新的审批环节，已有的环节照常办理；经它审批的事项须调整后才能再发布"))
+    return redirect(url_for("web.admin_departments"))
 
 
 @bp.route("/admin/departments", methods=["GET", "POST"])
@@ -130,105 +178,6 @@ def admin_departments() -> Any:
     departments = db.session().scalars(directory.list_departments().order_by(Department.code)).all()
     return render_template("admin/departments.html", nav="departments", departments=departments,
                            values=values, errors=errors), 422 if errors else 200
-
-
-# -- Service items ------------------------------------------------------------------------------
-
-ITEM_INPUTS = ("code", "name", "promised_days", "yellow_days", "form", "stages", "guide")
-
-
-@bp.route("/admin/items")
-@page("catalog.write")
-def admin_items() -> Any:
-    items = db.session().scalars(catalog.list_items().order_by(ServiceItem.code)).all()
-    names = dict(_choices()["departments"])
-    return render_template("admin/items.html", nav="items", items=items, department_names=names)
-
-
-def _item_values(form: Any, errors: forms.Errors) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "code": forms.text(form, "code"), "name": forms.text(form, "name"),
-        "promised_days": _integer(form, "promised_days", errors),
-        "yellow_days": _integer(form, "yellow_days", errors),
-        "form": forms.parse_json(form.get("form"), "form", errors, []),
-        "stages": forms.parse_json(form.get("stages"), "stages", errors, []),
-        "guide": forms.parse_json(form.get("guide"), "guide", errors, None),
-    }
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _integer(form: Any, name: str, errors: forms.Errors) -> int | None:
-    raw = forms.text(form, name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        errors.setdefault(name, []).append("请输入整数")
-        return None
-
-
-def _item_texts(item: dict[str, Any] | ServiceItem | None, form: Any = None) -> dict[str, str]:
-    """What the edit form shows: posted text as typed, or the stored definition as JSON."""
-    if form is not None:
-        return {k: form.get(k, "") for k in ITEM_INPUTS}
-    if item is None:
-        return {"code": "", "name": "", "promised_days": "", "yellow_days": "1",
-                "form": "[]", "stages": "[]", "guide": ""}
-
-    def dump(value: Any) -> str:
-        return "" if value is None else json.dumps(value, ensure_ascii=False, indent=2)
-    return {"code": item.code, "name": item.name, "promised_days": str(item.promised_days),
-            "yellow_days": str(item.yellow_days), "form": dump(item.form),
-            "stages": dump(item.stages), "guide": dump(item.guide)}
-
-
-@bp.route("/admin/items/new", methods=["GET", "POST"])
-@page("catalog.write")
-def admin_item_new() -> Any:
-    errors: forms.Errors = {}
-    texts = _item_texts(None)
-    if request.method == "POST":
-        texts = _item_texts(None, request.form)
-        values = _item_values(request.form, errors)
-        try:
-            if errors:
-                raise ValidationFailed(errors)
-            item = catalog.create_item(db.session(), principal(),
-                                       forms.load(ServiceItemSchema(), values))
-        except ValidationFailed as exc:
-            errors = forms.place(exc.errors, ITEM_INPUTS)
-        except Conflict as exc:
-            errors = {"code": [exc.detail]}
-        else:
-            flash(f"已添加办事事项 {item.name}")
-            return redirect(url_for("web.admin_item_edit", code=item.code))
-    return render_template("admin/item_form.html", nav="items", creating=True, texts=texts,
-                           item=None, errors=errors, **_choices()), 422 if errors else 200
-
-
-@bp.route("/admin/items/<string:code>", methods=["GET", "POST"])
-@page("catalog.write")
-def admin_item_edit(code: str) -> Any:
-    item = catalog.get_item(db.session(), code)
-    errors: forms.Errors = {}
-    texts = _item_texts(item)
-    if request.method == "POST":
-        texts = {**_item_texts(None, request.form), "code": code}
-        values = _item_values(request.form, errors)
-        values.pop("code", None)
-        try:
-            if errors:
-                raise ValidationFailed(errors)
-            item = catalog.replace_item(db.session(), principal(), code,
-                                        forms.load(ServiceItemUpdateSchema(), values))
-        except ValidationFailed as exc:
-            errors = forms.place(exc.errors, ITEM_INPUTS)
-        else:
-            flash(f"已保存办事事项 {item.name}（第 {item.version} 版）")
-            return redirect(url_for("web.admin_item_edit", code=code))
-    return render_template("admin/item_form.html", nav="items", creating=False, texts=texts,
-                           item=item, errors=errors, **_choices()), 422 if errors else 200
 
 
 # -- The working-day calendar ---------------------------------------------------------------------
@@ -279,3 +228,26 @@ def admin_calendar() -> Any:
                            texts=texts, errors=errors,
                            years=range(default_year - 1, default_year + 3)), \
         422 if errors else 200
+
+
+# -- The call center's answer policy ---------------------------------------------------------
+
+
+@bp.route("/admin/ticket-policy", methods=["GET", "POST"])
+@page("ticket_policy.write")
+def admin_ticket_policy() -> Any:
+    """Working days to answer each kind of ticket; tickets received keep theirs."""
+    session = db.session()
+    errors: forms.Errors = {}
+    values: dict[str, Any] = tickets.policy(session)
+    if request.method == "POST":
+        values = {kind: forms.integer_or_text(request.form.get(kind, "")) for kind in KINDS}
+        try:
+            tickets.set_policy(session, principal(), forms.load(PolicySchema(), values))
+        except ValidationFailed as exc:
+            errors = forms.place(exc.errors, KINDS)
+        else:
+            flash("工单答复时限已更新，此后受理的工单按新时限计算")
+            return redirect(url_for("web.admin_ticket_policy"))
+    return render_template("admin/ticket_policy.html", nav="ticket_policy", values=values,
+                           kinds=KINDS, errors=errors), 422 if errors else 200

@@ -1,34 +1,36 @@
-"""Officials' pages (电子监察): the sixteen centers as tiles, the streets ranked, trends,
-drill-down from a center to its departments to a case, warnings, sync status, exports.
-The figures come from ``hub.supervision.services`` (the same as the API's)."""
+"""Officials' pages (电子监察): the sixteen centers as tiles, the streets ranked by
+timeliness with the composite score beside them, period presets, trends, drill-down from
+a center to its departments to a case, what needs attention (work nobody can act on,
+data that missed a night, overdue supervision notices), exports. The figures come from
+``hub.supervision.services`` (the same as the API's)."""
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 from sqlalchemy import func, select
 
 from hub import clock, db
-from hub.approvals import queries
-from hub.approvals.models import Application, ApprovalTask, DeadlineWarning
+from hub.approvals import queries, staffing
+from hub.approvals.models import Application, ApprovalTask
+from hub.directory import deciders
 from hub.errors import NotFound, ValidationFailed
 from hub.pagination import paginate
-from hub.supervision import exports, services
+from hub.supervision import callcenter_figures, exports, notices, services
+from hub.supervision.indicators import COMPOSITE_FORMULA
 from hub.supervision.models import CenterDay
 from hub.supervision.schemas import PeriodArgs
 from hub.sync import services as sync
-from hub.sync.models import SyncRun
 from hub.web import forms
 from hub.web.blueprint import bp, page, principal
 from hub.web.charts import line_chart
-from hub.web.present import light, names
+from hub.web.present import light, names, period_presets
 
 TREND_DAYS = 30
 
 
-def _period() -> tuple[dt.date | None, dt.date | None, dict[str, Any], forms.Errors]:
+def period_args() -> tuple[dt.date | None, dt.date | None, dict[str, Any], forms.Errors]:
     """``?from=&to=`` through the API's own schema; a bad period is shown, not raised."""
     raw = {k: request.args[k] for k in ("from", "to") if request.args.get(k)}
     try:
@@ -36,6 +38,20 @@ def _period() -> tuple[dt.date | None, dt.date | None, dict[str, Any], forms.Err
     except ValidationFailed as exc:  # shown beside the period inputs; all time meanwhile
         return None, None, raw, forms.place(exc.errors, ("from", "to"))
     return args["start"], args["end"], raw, {}
+
+
+def presets(now: dt.datetime, period: dict[str, Any]) -> list[dict[str, Any]]:
+    """This month, quarter, year and all time as links to this page (the period form
+    shows them), the one in force marked."""
+    here = dict(request.view_args or {})
+    found = [{"label": label, "url": url_for(request.endpoint or "web.dashboard", **here,
+                                             **{"from": start.isoformat(),
+                                                "to": end.isoformat()}),
+              "current": period == {"from": start.isoformat(), "to": end.isoformat()}}
+             for _key, label, start, end in period_presets(clock.local(now).date())]
+    found.append({"label": "全部时间", "current": not period,
+                  "url": url_for(request.endpoint or "web.dashboard", **here)})
+    return found
 
 
 def _trend(center: str | None, end: dt.date) -> Any:
@@ -64,8 +80,8 @@ def _open_steps(now: dt.datetime, center: str | None = None
     """{(center, department): {pending, yellow, red}}: the pending approval steps of each
     center's cases, with their cards now (a step has its own time limit, so a late step
     shows even while the whole case is still on time)."""
-    card = services.warning_case(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
-                                 Application.status == "supplement_requested")
+    card = queries.card_column(now, ApprovalTask.due_at, ApprovalTask.yellow_at,
+                               Application.status == "supplement_requested")
     stmt = (select(Application.center_code, ApprovalTask.department_code, card, func.count())
             .join(Application, Application.id == ApprovalTask.application_id)
             .where(ApprovalTask.status == "pending", Application.deleted_at.is_(None))
@@ -73,11 +89,11 @@ def _open_steps(now: dt.datetime, center: str | None = None
     if center:
         stmt = stmt.where(Application.center_code == center)
     steps: dict[tuple[str, str], dict[str, int]] = {}
-    for code, department, warning, n in db.session().execute(stmt):
+    for code, department, shown, n in db.session().execute(stmt):
         counts = steps.setdefault((code, department), {"pending": 0, "yellow": 0, "red": 0})
         counts["pending"] += n
-        if warning in ("yellow", "red"):
-            counts[warning] += n
+        if shown is not None:
+            counts[shown] += n
     return steps
 
 
@@ -85,7 +101,7 @@ def _open_steps(now: dt.datetime, center: str | None = None
 @page("supervision.read")
 def dashboard() -> Any:
     now = clock.now()
-    start, end, raw, errors = _period()
+    start, end, raw, errors = period_args()
     session = db.session()
     rows = services.center_figures(session, now, start, end)
     late_steps: dict[str, int] = {}
@@ -94,11 +110,37 @@ def dashboard() -> Any:
     for row in rows:
         row["late_steps"] = late_steps.get(row["center"], 0)
         row["light"] = light(row)
-    ranking = services.street_ranking(session, now, start, end)
+    satisfaction = callcenter_figures.satisfaction_rates(session, now, start, end)
+    ranking = services.street_ranking(session, now, start, end, satisfaction=satisfaction)
+    satisfaction_ranking = callcenter_figures.satisfaction_ranking(session, now, start, end)
     chart, totals = _trend(None, end or clock.local(now).date())
     return render_template("dashboard/overview.html", nav="dashboard", rows=rows,
-                           ranking=ranking, chart=chart, totals=totals, period=raw,
-                           start=start, end=end, errors=errors, now=now)
+                           ranking=ranking, satisfaction=satisfaction_ranking, chart=chart,
+                           totals=totals, period=raw,
+                           start=start, end=end, errors=errors, now=now,
+                           presets=presets(now, raw),
+                           formula=COMPOSITE_FORMULA,
+                           satisfaction_known=any(
+                               rate is not None for rate in satisfaction.values()),
+                           attention=_attention(session, now), names=names())
+
+
+def _attention(session: Any, now: dt.datetime) -> dict[str, Any]:
+    """What needs someone today, beside the figures: work nobody can act on, centers
+    whose data missed a night, supervision notices past their answer deadline."""
+    nobody = staffing.unattended_counts(session)
+    staffed = deciders.staffed_departments(session)
+    stale: dict[str, int] = {}  # {center name: the most nights any of its streams missed}
+    for row in sync.data_freshness(session, now):
+        if row["nights_missed"]:
+            name = row["name"].removesuffix("政务服务中心")
+            stale[name] = max(stale.get(name, 0), row["nights_missed"])
+    overdue_notices = session.scalar(select(func.count()).select_from(
+        notices.notices_query(principal(), now, overdue=True).subquery())) or 0
+    return {"unattended": sorted(nobody.items()), "unattended_total": sum(nobody.values()),
+            "unstaffed": sorted(d for d in nobody if d not in staffed),
+            "stale": sorted(stale.items(), key=lambda kv: -kv[1]),
+            "overdue_notices": overdue_notices}
 
 
 @bp.route("/dashboard/centers/<string:code>")
@@ -106,7 +148,7 @@ def dashboard() -> Any:
 def dashboard_center(code: str) -> Any:
     """A center: its figures, its trend, its departments' open tasks, its open cases."""
     now = clock.now()
-    start, end, raw, errors = _period()
+    start, end, raw, errors = period_args()
     session = db.session()
     row = next((r for r in services.center_figures(session, now, start, end)
                 if r["center"] == code), None)
@@ -124,6 +166,7 @@ def dashboard_center(code: str) -> Any:
     return render_template("dashboard/center.html", nav="dashboard", row=row, chart=chart,
                            totals=totals, departments=departments, cases=center_cases,
                            next_cursor=cases["next_cursor"], period=raw, errors=errors,
+                           presets=presets(now, raw),
                            names=names(), code=code)
 
 
@@ -144,75 +187,42 @@ def dashboard_department(code: str, department: str) -> Any:
                            next_cursor=result["next_cursor"])
 
 
-@bp.route("/warnings")
-@page("supervision.read")
-def warnings() -> Any:
-    """Cases showing a red or yellow card now, and the cards raised lately."""
-    now = clock.now()
-    session = db.session()
-    p = principal()
-    current, steps = {}, {}
-    for level in ("red", "yellow"):
-        found = paginate(session, queries.applications_query(p, now, warning=level),
-                         [Application.due_at, Application.id], limit=200, cursor=None)
-        current[level] = [queries.present_application(a, p, now) for a in found["items"]]
-        # A step has its own limit: a late step shows even while its case is on time.
-        found = paginate(session, queries.tasks_query(p, now, warning=level),
-                         [ApprovalTask.due_at, ApprovalTask.id], limit=200, cursor=None)
-        steps[level] = [queries.present_task(t, now) for t in found["items"]]
-    raised = session.execute(
-        select(DeadlineWarning, Application.number)
-        .join(Application, Application.id == DeadlineWarning.application_id)
-        .order_by(DeadlineWarning.raised_at.desc(), DeadlineWarning.id.desc()).limit(100)).all()
-    return render_template("dashboard/warnings.html", nav="warnings", current=current, steps=steps,
-                           raised=raised, names=names())
-
-
-@bp.route("/sync")
-@page("sync.read")
-def sync_status() -> Any:
-    """Each center's last sync per stream, and its last success."""
-    session = db.session()
-    syncing, local_only = sync.centers_with_adapters(session)
-    configured = {c.code for c in syncing}
-    centers = []
-    for center in sorted([*syncing, *local_only], key=lambda c: (c.position, c.code)):
-        runs = session.scalars(sync.runs_query(center.code).order_by(SyncRun.id.desc())
-                               .limit(20)).all()
-        latest: dict[str, SyncRun] = {}
-        for run in runs:
-            latest.setdefault(run.stream, run)
-        succeeded = {stream: session.scalars(
-            sync.runs_query(center.code, stream, "succeeded")
-            .order_by(SyncRun.id.desc()).limit(1)).first() for stream in latest}
-        centers.append({"center": center, "latest": latest, "succeeded": succeeded,
-                        "configured": center.code in configured})
-    return render_template("dashboard/sync.html", nav="sync", centers=centers)
-
-
 _EXPORTS = {
     "centers": ("各中心办件效能", exports.CENTER_COLUMNS, services.center_figures),
     "departments": ("各部门办件效能", exports.DEPARTMENT_COLUMNS, services.department_figures),
-    "ranking": ("街道按时办结率排名", exports.RANKING_COLUMNS, services.street_ranking),
+    "ranking": ("街道办结及时率排名", exports.RANKING_COLUMNS, services.street_ranking),
+    "tickets": ("呼叫中心三率", exports.TICKET_COLUMNS, callcenter_figures.ticket_figures),
+    "ratings": ("好差评（各中心）", exports.RATING_COLUMNS, callcenter_figures.rating_figures),
+    "rating-departments": ("好差评（各部门）", exports.DEPARTMENT_RATING_COLUMNS,
+                           callcenter_figures.department_rating_figures),
 }
 
 
-@bp.route("/dashboard/export/<any(centers, departments, ranking):kind>.<any(csv, xlsx):fmt>")
+@bp.route("/dashboard/export/<any(centers, departments, ranking, tickets, ratings, "
+          "'rating-departments'):kind>.<any(csv, xlsx):fmt>")
 @page("supervision.read")
 def dashboard_export(kind: str, fmt: str) -> Any:
     """The export buttons: the same figures and spreadsheet writers as the API's."""
-    start, end, _raw, errors = _period()
+    start, end, _raw, errors = period_args()
     if errors:
         raise ValidationFailed(errors)
     title, columns, figures = _EXPORTS[kind]
-    rows = figures(db.session(), clock.now(), start, end)
-    stem = f"{title}_{start or '始'}_{end or '今'}"
-    if fmt == "csv":
-        content, mimetype = exports.to_csv(columns, rows), exports.CSV_MIMETYPE
+    session = db.session()
+    if kind == "ranking":
+        rows = services.street_ranking(session, clock.now(), start, end,
+                                       satisfaction=callcenter_figures.satisfaction_rates(
+                                           session, clock.now(), start, end))
     else:
-        content, mimetype = exports.to_xlsx([(title, columns, rows)]), exports.XLSX_MIMETYPE
+        rows = figures(session, clock.now(), start, end)
+    return download(fmt, [(title, columns, rows)], f"{title}_{start or '始'}_{end or '今'}",
+                    ascii_stem=kind)
+
+
+def download(fmt: str, sheets: Any, stem: str, ascii_stem: str) -> Response:
+    """A spreadsheet of the pages (``exports`` writes it, as for the API): CSV of the
+    first sheet or XLSX of all, named in Chinese with an ASCII fallback."""
+    content, mimetype = exports.render(fmt, sheets)
     response = Response(content, mimetype=mimetype)
-    filename = f"{stem}.{fmt}"
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{kind}.{fmt}\"; filename*=UTF-8''{quote(filename)}")
+    response.headers["Content-Disposition"] = exports.content_disposition(
+        f"{stem}.{fmt}", fallback=f"{ascii_stem}.{fmt}")
     return response

@@ -9,29 +9,35 @@ from typing import Any
 
 from flask import Flask, url_for
 
-from hub.clock import SHANGHAI
+from hub import clock
+from hub.approvals.public import STATUS_LABELS, TASK_STATUS_LABELS
+from hub.ratings.models import APPEAL_EXCLUDED, APPEAL_KEPT, APPEAL_PENDING, LEVEL_LABELS
+from hub.tickets.public import CHANNEL_LABELS, KIND_LABELS, OUTCOME_LABELS
+from hub.tickets.public import STATUS_LABELS as TICKET_STATUS_LABELS
+from hub.timezones import SHANGHAI
 
-STATUS_LABELS = {
-    "in_review": "审批中", "supplement_requested": "待补正", "approved": "已办结（准予）",
-    "rejected": "已办结（不予）", "withdrawn": "已撤回",
-}
-TASK_STATUS_LABELS = {
-    "pending": "待办", "approved": "同意", "rejected": "不同意",
-    "supplement_requested": "要求补正", "cancelled": "已取消",
-}
-WARNING_LABELS = {"yellow": "黄牌", "red": "红牌", None: "正常", "none": "正常"}
+WARNING_LABELS = {"yellow": "黄牌", "red": "红牌", None: "正常"}
 ROLE_LABELS = {
-    "clerk": "窗口受理", "approver": "审批人", "chief": "首席代表", "supervisor": "监察（领导）",
-    "admin": "系统管理员", "adapter": "数据接口",
+    "clerk": "窗口受理", "operator": "话务员", "approver": "审批人", "chief": "首席代表",
+    "supervisor": "监察（领导）", "admin": "系统管理员", "adapter": "数据接口",
+}
+# What each role does in the hall, for the account page.
+ROLE_DUTIES = {
+    "clerk": "窗口受理、补正、撤回与打印文书", "operator": "受理热线工单",
+    "approver": "审批本部门的待办", "chief": "查看本部门全部待办并指派",
+    "supervisor": "查看各中心的电子监察数据（只读）", "admin": "维护人员、部门、事项与工作日历",
+    "adapter": "同步本中心业务系统的数据",
 }
 MODE_LABELS = {"all": "会签（全部同意）", "any": "或签（一个同意）"}
 FIELD_TYPE_LABELS = {
     "string": "文本", "text": "多行文本", "integer": "整数", "number": "数字", "date": "日期",
-    "boolean": "是/否", "choice": "选择",
+    "boolean": "是/否", "choice": "选择", "credit_code": "统一社会信用代码",
 }
 USER_STATUS_LABELS = {"active": "在岗", "left": "已离岗"}
 SYNC_STATUS_LABELS = {"running": "同步中", "succeeded": "成功", "failed": "失败"}
 DECISION_LABELS = {"approve": "同意", "reject": "不同意", "request_supplement": "要求补正"}
+APPEAL_LABELS = {APPEAL_PENDING: "申诉待决定", APPEAL_EXCLUDED: "申诉成立，不计入",
+                 APPEAL_KEPT: "申诉不成立"}
 WEEKDAYS = "一二三四五六日"
 ACTION_LABELS = {
     "application.submitted": "窗口受理", "application.stage_opened": "进入下一审批阶段",
@@ -39,11 +45,37 @@ ACTION_LABELS = {
     "application.withdrawn": "申请人撤回", "application.resubmitted": "补正材料后重新提交",
     "application.supplement_requested": "暂停计时，等待补正",
     "application.in_review": "恢复审批",
-    "application.applicant_viewed": "查看申请人完整信息", "task.approved": "部门审批：同意",
+    "application.applicant_viewed": "查看申请人完整信息",
+    "application.receipt_reissued": "重新签发查询码（原码作废）", "task.approved": "部门审批：同意",
     "task.rejected": "部门审批：不同意", "task.supplement_requested": "部门审批：要求补正",
-    "task.assigned": "首席代表指派审批人", "task.cancelled": "审批任务取消",
+    "task.assigned": "首席代表指派审批人", "task.claimed": "审批人领取任务",
+    "task.released": "任务退回部门待领", "task.cancelled": "审批任务取消",
     "warning.yellow": "黄牌预警", "warning.red": "红牌预警",
     "deadline.recomputed": "办理期限随工作日历调整",
+    "disclosure.registered": "登记政府信息公开申请", "disclosure.extended": "批准延长答复期限",
+    "disclosure.supplement_requested": "告知申请人补正，暂停计时",
+    "disclosure.resubmitted": "收到补正后的申请，重新计时", "disclosure.answered": "答复",
+    "disclosure.requester_viewed": "查看申请人完整信息",
+    "disclosure.due_recomputed": "答复期限随工作日历调整",
+    "ticket.received": "登记工单", "ticket.assigned": "交办部门", "ticket.transferred": "转办（首问负责人变更）",
+    "ticket.replied": "答复", "ticket.closed": "回访后办结", "ticket.reopened": "回访不满意，重新办理",
+    "ticket.caller_viewed": "查看来电人完整信息", "ticket.receipt_reissued": "重新签发查询码",
+    "ticket.warning.yellow": "黄牌预警", "ticket.warning.red": "红牌预警",
+    "ticket.deadline_recomputed": "答复期限随工作日历调整",
+    "rating.received": "收到评价", "rating.appealed": "中心申诉评价",
+    "rating.appeal_excluded": "申诉成立，评价不计入", "rating.appeal_kept": "申诉不成立，评价保留",
+    "signin.succeeded": "登录成功", "signin.failed": "登录失败", "signin.throttled": "登录尝试被限制",
+    "signin.signed_out": "退出登录", "user.password_changed": "修改本人密码",
+    "signin.locked": "多次登录失败，账号临时锁定", "signin.unlocked": "管理员解除登录锁定",
+    "application.document_printed": "打印文书",
+    "application.deadline_recomputed": "办理期限随工作日历调整",
+    "notice.issued": "签发督办",
+    "notice.answered": "答复督办", "user.created": "新增人员账号", "user.updated": "人员账号变更",
+    "department.created": "新增部门", "service_item.created": "新增办事事项",
+    "service_item.updated": "修改办事事项", "center.created": "新增中心",
+    "center.updated": "中心信息变更", "sync.run_started": "开始同步",
+    "sync.run_succeeded": "同步成功", "sync.run_failed": "同步失败",
+    "sync.quarantine_resolved": "隔离记录复核关闭",
 }
 
 
@@ -67,6 +99,11 @@ def local_date(value: dt.datetime | dt.date | None) -> str:
     return f"{value:%Y-%m-%d}（周{WEEKDAYS[value.weekday()]}）"
 
 
+def local_day(value: dt.datetime | None) -> dt.date | None:
+    """The Asia/Shanghai day of an instant (a document's dates)."""
+    return None if value is None else value.astimezone(SHANGHAI).date()
+
+
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -80,13 +117,45 @@ def number(value: float | int | None, places: int = 1) -> str:
 def label(value: Any, table: str) -> str:
     tables = {"status": STATUS_LABELS, "task": TASK_STATUS_LABELS, "warning": WARNING_LABELS,
               "role": ROLE_LABELS, "mode": MODE_LABELS, "type": FIELD_TYPE_LABELS,
-              "user": USER_STATUS_LABELS, "sync": SYNC_STATUS_LABELS, "decision": DECISION_LABELS}
+              "user": USER_STATUS_LABELS, "sync": SYNC_STATUS_LABELS, "decision": DECISION_LABELS,
+              "ticket": TICKET_STATUS_LABELS, "kind": KIND_LABELS, "channel": CHANNEL_LABELS,
+              "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS, "appeal": APPEAL_LABELS}
     return tables[table].get(value, "" if value is None else str(value))
 
 
 @functools.cache
 def _digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def ordered_errors(errors: dict[str, list[str]] | None, inputs: list[str]
+                   ) -> list[tuple[str, str]]:
+    """(input, message) pairs in the order the form shows its inputs; messages of no
+    input (the form as a whole) first."""
+    order = {name: n for n, name in enumerate(inputs)}
+    keys = sorted(errors or {}, key=lambda k: order.get(k, -1))
+    return [(k, m) for k in keys for m in (errors or {})[k]]
+
+
+def field_labels(fields: list[dict[str, Any]] | None, prefix: str = "form.") -> dict[str, str]:
+    """``{"form.<name>": label}`` of a one form's fields, for an error summary."""
+    return {f"{prefix}{f['name']}": f.get("label", f["name"]) for f in fields or []}
+
+
+def field_rules(field: dict[str, Any]) -> str:
+    """What an item allows in a field, in words: its range, not before today, a credit code."""
+    low, high = field.get("min"), field.get("max")
+    if low is not None and high is not None:
+        return f"范围 {low}–{high}"
+    if low is not None:
+        return f"不小于 {low}"
+    if high is not None:
+        return f"不大于 {high}"
+    if field.get("not_past"):
+        return "不早于受理当日"
+    if field.get("type") == "credit_code":
+        return "18 位数字或大写字母，含校验位"
+    return ""
 
 
 def action_label(action: str) -> str:
@@ -110,8 +179,14 @@ def init_app(app: Flask) -> None:
         return url_for("static", filename=filename, v=version)
 
     app.jinja_env.filters.update(
-        localtime=local_datetime, localdate=local_date, percent=percent, number=number,
+        localtime=local_datetime, localdate=local_date, localdate_plain=local_day, percent=percent, number=number,
         label=label, action=action_label, department_names=_department_names, zip_pairs=lambda values: [(v, v) for v in values],
         prefixed=lambda value, prefix: f"{prefix}{value}",
-        status_pair=lambda status: (status, STATUS_LABELS.get(status, status)))
-    app.jinja_env.globals.update(asset=asset)
+        combine=lambda a, b: {**a, **b}, ordered_errors=ordered_errors, field_rules=field_rules,
+        field_labels=field_labels,
+        status_pair=lambda status: (status, STATUS_LABELS.get(status, status)),
+        kind_pair=lambda kind: (kind, KIND_LABELS.get(kind, kind)),
+        channel_pair=lambda channel: (channel, CHANNEL_LABELS.get(channel, channel)),
+        ticket_status_pair=lambda s: (s, TICKET_STATUS_LABELS.get(s, s)))
+    app.jinja_env.globals.update(
+        asset=asset, today=lambda: clock.local(clock.now()).date().isoformat())

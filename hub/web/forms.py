@@ -10,6 +10,7 @@ from typing import Any
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
+from hub import request_json
 from hub.errors import ValidationFailed, flatten_messages
 
 Errors = dict[str, list[str]]
@@ -21,6 +22,15 @@ def text(form: MultiDict[str, str], name: str) -> str | None:
     return value or None
 
 
+def integer_or_text(raw: str) -> int | str:
+    """A posted number as the API's JSON would carry it; anything else as typed, for the
+    schema to refuse beside its field."""
+    try:
+        return int(raw)
+    except ValueError:
+        return raw
+
+
 def nested(form: MultiDict[str, str], prefix: str) -> dict[str, str]:
     """``{prefix}.{key}`` inputs as ``{key: value}`` (the one form's fields)."""
     start = prefix + "."
@@ -28,13 +38,21 @@ def nested(form: MultiDict[str, str], prefix: str) -> dict[str, str]:
 
 
 def parse_json(raw: str | None, name: str, errors: Errors, default: Any) -> Any:
-    """A JSON text area; a syntax error becomes that field's message."""
+    """A JSON text area, through the one decoding of client JSON (hub/request_json.py);
+    what it refuses becomes that field's message."""
     if raw is None or not raw.strip():
         return default
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        errors.setdefault(name, []).append(f"不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）")
+        return request_json.loads(raw)
+    except request_json.JSONInputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            message = f"不是合法的 JSON（第 {cause.lineno} 行第 {cause.colno} 列）"
+        elif exc.path != "json":
+            message = f"不是合法的 JSON：{exc.path} {exc.message}"
+        else:
+            message = f"不是合法的 JSON：{exc.message}"
+        errors.setdefault(name, []).append(message)
         return default
 
 

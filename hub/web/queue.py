@@ -1,39 +1,58 @@
-"""Approver and chief pages: the department's queue (待办), a task with the department's
-part of the one form, decisions, and the chief's reassignment."""
+"""Approver and chief pages: the department's queue (待办) as each approver's own tasks
+(我的待办), the department's pool (部门待领) and the whole department, a task with the
+department's part of the one form, claiming and releasing, decisions, and the chief's
+reassignment. A decision that fails keeps what was typed."""
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
 
 from hub import clock, db
-from hub.approvals import queries, services
+from hub.approvals import assignment, cards, queries, services
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.models import ApprovalTask
-from hub.approvals.schemas import AssignmentSchema, DecisionSchema
+from hub.approvals.schemas import AssignmentSchema, DecisionSchema, VersionSchema
 from hub.directory import services as directory
-from hub.errors import Conflict, NotFound, ValidationFailed
+from hub.domain_errors import StateConflict
+from hub.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub.pagination import paginate
+from hub.tickets import lifecycle as lc
+from hub.tickets import queries as ticket_queries
+from hub.tickets.models import Ticket
 from hub.permissions import Scope, allowed, require
 from hub.web import forms
-from hub.web.blueprint import bp, page, principal
+from hub.web.blueprint import bp, page, principal, safe_next
 from hub.web.cases import planned_stages
-from hub.web.present import names, remaining_working_days
+from hub.web.notices import case_notices, department_notices
+from hub.web.present import last_round_changes, names, people, remaining_working_days
 
 DECISION_INPUTS = ("decision", "comment", "version")
+# The queue's three views: whose tasks each lists (tasks_query's ``assignee``).
+VIEWS = {"mine": queries.ME, "pool": queries.NOBODY, "all": None}
 
 
 @bp.route("/queue")
 @page("tasks.list")
 def queue() -> Any:
-    """The department's pending tasks, most urgent first."""
+    """The department's pending tasks, most urgent first: the caller's own, the pool no one
+    has claimed, or all of them; each view's count in its tab."""
     now = clock.now()
     session = db.session()
-    warning = request.args.get("warning") if request.args.get("warning") in ("yellow", "red") \
+    p = principal()
+    warning = request.args.get("warning") if request.args.get("warning") in cards.LEVELS \
         else None
-    stmt = queries.tasks_query(principal(), now, warning=warning)
-    result = paginate(session, stmt, [ApprovalTask.due_at, ApprovalTask.id], limit=100,
+    counts = {view: session.scalar(select(func.count()).select_from(
+        queries.tasks_query(p, now, warning=warning, assignee=whose).subquery()))
+        for view, whose in VIEWS.items()}
+    view = request.args.get("view")
+    if view not in VIEWS:
+        view = "mine" if counts["mine"] else "pool"
+    stmt = queries.tasks_query(p, now, warning=warning, assignee=VIEWS[view])
+    result = paginate(session, stmt, [ApprovalTask.due_at, ApprovalTask.id], limit=50,
                       cursor=request.args.get("cursor") or None)
     cal = load_calendar(session)
     rows = []
@@ -43,7 +62,21 @@ def queue() -> Any:
         row["paused"] = task.application.status == "supplement_requested"
         rows.append(row)
     return render_template("queue/list.html", nav="queue", rows=rows, warning=warning,
-                           next_cursor=result["next_cursor"], names=names())
+                           view=view, counts=counts, page=result, names=names(),
+                           staff=people(r["assignee"] for r in rows),
+                           department_notices=department_notices(),
+                           tickets=_department_tickets(now))
+
+
+TICKETS_BESIDE = 10
+
+
+def _department_tickets(now: dt.datetime) -> list[dict[str, Any]]:
+    """The department's tickets awaiting its answer, most urgent first, beside its tasks."""
+    stmt = (ticket_queries.tickets_query(principal(), now)
+            .where(Ticket.status.in_(lc.AWAITING_ANSWER))
+            .order_by(Ticket.due_at, Ticket.id).limit(TICKETS_BESIDE))
+    return [ticket_queries.present(t, now) for t in db.session().scalars(stmt)]
 
 
 def _task_for_decision(task_id: uuid.UUID) -> ApprovalTask:
@@ -57,7 +90,7 @@ def _task_for_decision(task_id: uuid.UUID) -> ApprovalTask:
 
 
 def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
-               posted: dict[str, str] | None = None) -> Any:
+               posted: dict[str, str] | None = None, status: int | None = None) -> Any:
     session = db.session()
     p = principal()
     app = services.readable_application(session, p, task.application_id)
@@ -75,12 +108,16 @@ def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
                      for u in session.scalars(directory.users_query(
                          department=task.department_code, status="active"))
                      if {"approver", "chief"} & set(u.roles)]
+    fields = (app.routing or {}).get("form") or []
+    held_by_other = bool(this["assignee"]) and this["assignee"] != p.username
     return render_template(
-        "queue/task.html", nav="queue", case=case, task=this,
-        fields=(app.routing or {}).get("form") or [], remaining=remaining,
-        case_remaining=None, department_view=True, names=names(), approvers=approvers,
-        planned=planned_stages(app),
-        errors=errors or {}, posted=posted or {}), 422 if errors else 200
+        "queue/task.html", nav="queue", case=case, task=this, fields=fields,
+        remaining=remaining, case_remaining=None, department_view=True, names=names(),
+        approvers=approvers, planned=planned_stages(app), case_notices=case_notices(app.id),
+        staff=people(t["assignee"] for t in case["tasks"]),
+        may_decide=not held_by_other or p.has_role("chief"), held_by_other=held_by_other,
+        changes=last_round_changes(case, fields),
+        errors=errors or {}, posted=posted or {}), status or (422 if errors else 200)
 
 
 @bp.route("/tasks/<uuid:task_id>")
@@ -95,16 +132,18 @@ def decide(task_id: uuid.UUID) -> Any:
     task = _task_for_decision(task_id)
     posted = request.form.to_dict()
     raw = {"decision": posted.get("decision", ""), "comment": forms.text(request.form, "comment"),
-           "version": _int_or_text(posted.get("version", ""))}
+           "version": forms.integer_or_text(posted.get("version", ""))}
     try:
         body = forms.load(DecisionSchema(), raw)
         _, app = services.decide_task(db.session(), principal(), task_id, body["decision"],
                                       body.get("comment"), body["version"])
     except ValidationFailed as exc:
         return _task_page(task, forms.place(exc.errors, DECISION_INPUTS), posted)
-    except Conflict as exc:
-        flash(exc.detail, "error")
-        return redirect(url_for("web.task", task_id=task_id))
+    except (Conflict, StateConflict, PermissionDenied) as exc:
+        # The page again, as it is now, with the comment as typed and why it did not go.
+        db.session().rollback()
+        return _task_page(task, {"_schema": [exc.detail]}, {"comment": posted.get("comment", "")},
+                          status=403 if isinstance(exc, PermissionDenied) else 409)
     flash(f"已对办件 {app.number} 作出决定")
     return redirect(url_for("web.queue"))
 
@@ -114,20 +153,49 @@ def decide(task_id: uuid.UUID) -> Any:
 def assign(task_id: uuid.UUID) -> Any:
     task = _task_for_decision(task_id)
     try:
-        body = forms.load(AssignmentSchema(), {"assignee": forms.text(request.form, "assignee")
-                                               or ""})
-        services.assign_task(db.session(), principal(), task_id, body["assignee"])
+        raw: dict[str, Any] = {"assignee": forms.text(request.form, "assignee") or ""}
+        if request.form.get("version"):
+            raw["version"] = forms.integer_or_text(request.form["version"])
+        body = forms.load(AssignmentSchema(), raw)
+        done = assignment.assign_task(db.session(), principal(), task_id, body["assignee"],
+                                      body.get("version"))
     except ValidationFailed as exc:
+        db.session().rollback()
         return _task_page(task, forms.place(exc.errors, ["assignee"]))
-    except Conflict as exc:
-        flash(exc.detail, "error")
-        return redirect(url_for("web.task", task_id=task_id))
-    flash(f"已指派给 {body['assignee']}")
+    except (Conflict, StateConflict) as exc:
+        db.session().rollback()
+        return _task_page(task, {"_schema": [exc.detail]}, status=409)
+    who = people([done.assignee]).get(done.assignee or "", {})
+    flash(f"已指派给 {who.get('name', done.assignee)}（{who.get('center', '')}）")
     return redirect(url_for("web.task", task_id=task_id))
 
 
-def _int_or_text(raw: str) -> int | str:
+@bp.route("/tasks/<uuid:task_id>/claim", methods=["POST"])
+@page("tasks.claim")
+def claim(task_id: uuid.UUID) -> Any:
+    """领取: the task becomes the caller's; back to where the button was."""
+    return _hold(task_id, assignment.claim_task, "已领取办件 {number}，已列入“我的待办”")
+
+
+@bp.route("/tasks/<uuid:task_id>/release", methods=["POST"])
+@page("tasks.claim")
+def release(task_id: uuid.UUID) -> Any:
+    """退回待领: the task goes back to the department's pool."""
+    return _hold(task_id, assignment.release_task, "已将办件 {number} 退回部门待领")
+
+
+def _hold(task_id: uuid.UUID, change: Any, done: str) -> Any:
+    back = safe_next(request.form.get("back")) or url_for("web.task", task_id=task_id)
     try:
-        return int(raw)
-    except ValueError:
-        return raw
+        body = forms.load(VersionSchema(), {"version": forms.integer_or_text(
+            request.form.get("version", ""))})
+        task = change(db.session(), principal(), task_id, body["version"])
+    except (ValidationFailed, Conflict, StateConflict) as exc:
+        # What changed meanwhile is told on the page the button was on; a refusal is the
+        # refusal page (403), like every other page's, not a redirect that reads as success.
+        db.session().rollback()
+        flash(exc.detail if not isinstance(exc, ValidationFailed) else "页面已过期，请刷新后重试",
+              "error")
+        return redirect(back)
+    flash(done.format(number=task.application.number))
+    return redirect(back)

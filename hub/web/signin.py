@@ -1,37 +1,28 @@
 """Signing in to the pages: the directory's accounts, a session cookie holding a token
-issued (and throttled) by ``hub.directory.auth``, and signing out."""
+issued (and throttled) by ``hub.directory.auth`` (``hub.web.sessions``), and signing out."""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import flash, g, redirect, render_template, request, session, url_for
 
 from hub import db
-from hub.directory import auth
-from hub.errors import TooManyRequests, Unauthenticated
+from hub.directory import auth, services
+from hub.errors import TooManyRequests, Unauthenticated, ValidationFailed
 from hub.permissions import Principal
+from hub.throttle import check_address, client_address
 from hub.web.blueprint import bp, page, principal, safe_next
-
-_TOKEN_KEY = "hub_token"
-
-
-def session_principal() -> Principal | None:
-    """The staff member behind the session cookie, resolved like any bearer token (so
-    expiry, leaving and password changes end page sessions too); None when signed out."""
-    token = session.get(_TOKEN_KEY)
-    if not token:
-        return None
-    try:
-        return auth.resolve_token(db.session(), token, g.get("request_id"))
-    except Unauthenticated:
-        session.pop(_TOKEN_KEY, None)
-        return None
+from hub.web.filters import ROLE_DUTIES
+from hub.web.present import names
+from hub.web.sessions import TOKEN_KEY
 
 
 def home_for(p: Principal) -> str:
     """Each role's first page."""
     if p.has_role("clerk"):
         return url_for("web.cases")
+    if p.has_role("operator"):
+        return url_for("web.desk")
     if p.has_role("approver", "chief"):
         return url_for("web.queue")
     if p.has_role("supervisor"):
@@ -41,16 +32,20 @@ def home_for(p: Principal) -> str:
     return url_for("web.profile")
 
 
-@bp.route("/")
+@bp.route("/staff")
 @page()
 def home() -> Any:
+    """The staff's entry (the public site has ``/``): each role's first page."""
     return redirect(home_for(principal()))
 
 
 @bp.route("/me")
 @page()
 def profile() -> Any:
-    return render_template("profile.html")
+    """The signed-in account, in names: center, department and roles as people say them."""
+    p = principal()
+    duties = [ROLE_DUTIES[r] for r in sorted(p.roles) if r in ROLE_DUTIES]
+    return render_template("profile.html", names=names(), duties=duties)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -70,8 +65,10 @@ def login() -> Any:
     if errors:
         return render_template("login.html", next=target, username=username, errors=errors), 422
     try:
+        check_address(auth.SIGN_IN_SCOPE)
         issued = auth.issue_token(db.session(), username, password,
-                                  address=request.remote_addr, settings=auth.settings())
+                                  address=client_address(), settings=auth.settings(),
+                                  request_id=g.get("request_id"), channel="page")
     except TooManyRequests as exc:
         return (render_template("login.html", next=target, username=username, failure=exc.detail),
                 429, exc.headers)
@@ -80,15 +77,47 @@ def login() -> Any:
                                failure=exc.detail), 401
     # A new session on every sign-in: nothing from before it carries over.
     session.clear()
-    session[_TOKEN_KEY] = issued.access_token
+    session[TOKEN_KEY] = issued.access_token
     who = auth.resolve_token(db.session(), issued.access_token)
+    if who.must_change_password:
+        return redirect(url_for("web.change_password"))
     return redirect(target or home_for(who))
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@page()
+def change_password() -> Any:
+    """Staff change their own password; the first page after signing in with a password
+    someone else set (see the blueprint's hook)."""
+    p = principal()
+    min_length = auth.settings().password_min_length
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        current = request.form.get("current_password", "")[:256]
+        new = request.form.get("new_password", "")[:256]
+        if not current:
+            errors["current_password"] = ["请输入当前密码"]
+        if new != request.form.get("confirm_password", "")[:256]:
+            errors["confirm_password"] = ["两次输入的新密码不一致"]
+        try:
+            check_address(auth.PASSWORD_CHANGE_SCOPE)
+            if errors:
+                raise ValidationFailed(errors)
+            services.change_own_password(db.session(), p, current, new, session.get(TOKEN_KEY))
+        except ValidationFailed as exc:
+            errors = exc.errors or {}
+        else:
+            flash("密码已修改；其他电脑或程序上的登录已全部失效")
+            return redirect(home_for(auth.resolve_token(db.session(), session[TOKEN_KEY])))
+    return render_template("password.html", errors=errors, min_length=min_length,
+                           required=p.must_change_password), 422 if errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    token = session.pop(_TOKEN_KEY, None)
+    token = session.pop(TOKEN_KEY, None)
     if token:
-        auth.revoke_token(db.session(), token)
+        auth.revoke_token(db.session(), token, address=client_address(),
+                          request_id=g.get("request_id"), channel="page")
     session.clear()
     return redirect(url_for("web.login"))

@@ -1,0 +1,1 @@
+"""Materials (申请材料): files citizens hand in, kept in the database with their hash."""
