@@ -1,0 +1,111 @@
+"""The audit viewer (审计记录) for officials and administrators, over the same filters as
+``GET /api/v1/audit``: who acted, what, on which target, when; who looked at a citizen's
+personal data in full (the citizen shown masked here too) and who decided what."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import render_template, request
+from sqlalchemy import select
+
+from hub import db, privacy
+from hub.approvals.models import Application
+from hub.audit.models import AuditRecord
+from hub.audit.schemas import AuditQuerySchema
+from hub.audit.services import trail_query
+from hub.directory.models import User
+from hub.errors import ValidationFailed
+from hub.pagination import paginate
+from hub.supervision.indicators import period_bounds
+from hub.web import forms
+from hub.web.blueprint import bp, page
+from hub.web.present import names
+
+INPUTS = ("actor", "action", "target", "from", "to")
+# The questions the viewer is opened for, one click each.
+SHORTCUTS = (
+    ("application.applicant_viewed", "谁查看了公民完整信息"),
+    ("task.*", "谁作出了审批决定"),
+    ("notice.*", "督办与答复"),
+    ("user.*", "人员账号变更"),
+    ("sync.*", "数据同步与隔离复核"),
+)
+DECISIONS = {"task.approved": "同意", "task.rejected": "不同意",
+             "task.supplement_requested": "要求补正"}
+
+
+def _query() -> tuple[dict[str, Any], dict[str, str], forms.Errors]:
+    """The filters through the API's schema; a case number is looked up to its id."""
+    raw = {k: request.args[k].strip() for k in INPUTS if (request.args.get(k) or "").strip()}
+    target = raw.get("target")
+    if target:
+        try:
+            uuid.UUID(target)
+        except ValueError:  # a case number, as the hall writes them
+            found = db.session().scalar(select(Application.id).where(
+                Application.number == target.upper()))
+            raw["target"] = str(found) if found else target
+    try:
+        return forms.load(AuditQuerySchema(), raw), raw, {}
+    except ValidationFailed as exc:
+        return {}, raw, forms.place(exc.errors, INPUTS)
+
+
+def _cases(records: list[AuditRecord]) -> dict[str, dict[str, Any]]:
+    """The cases the page's records are about: number, and the applicant masked."""
+    ids = []
+    for rec in records:
+        if rec.target_type == "application":
+            try:
+                ids.append(uuid.UUID(rec.target_id))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    rows = db.session().execute(select(
+        Application.id, Application.number, Application.applicant_name,
+        Application.applicant_id_masked).where(Application.id.in_(ids)))
+    return {str(i): {"number": n, "applicant": privacy.mask_name(name), "id_number": masked}
+            for i, n, name, masked in rows}
+
+
+def _summary(rec: AuditRecord, case: dict[str, Any] | None) -> str:
+    """One line saying what the record did, in the hall's words."""
+    after, before = rec.after or {}, rec.before or {}
+    if rec.action == "application.applicant_viewed":
+        who = f"{case['applicant']}（身份证 {case['id_number'] or '—'}）" if case else "申请人"
+        return f"查看了 {who} 的完整身份证号和电话"
+    if rec.action in DECISIONS:
+        department = names()["departments"].get(before.get("department")
+                                                or after.get("department", ""), "")
+        comment = after.get("comment")
+        return f"{department}：{DECISIONS[rec.action]}" + (f"，意见“{comment}”" if comment else "")
+    if rec.action.startswith("notice."):
+        text = after.get("answer") or after.get("content") or ""
+        return f"督办 {after.get('notice', '')}：{text[:80]}"
+    if rec.action == "task.released":
+        return f"{before.get('assignee')} 名下任务退回部门待办池（{after.get('reason', '')}）"
+    changed = sorted(set(after) | set(before))
+    return "、".join(changed[:6]) + ("……" if len(changed) > 6 else "")
+
+
+@bp.route("/audit")
+@page("audit.read")
+def audit_viewer() -> Any:
+    """The audit trail, newest first, filtered and paged both ways."""
+    query, raw, errors = _query()
+    lower, upper = period_bounds(query.get("start"), query.get("end"))
+    stmt = trail_query(actor=query.get("actor"), action=query.get("action"),
+                       target=query.get("target"), start=lower, end=upper)
+    result = paginate(db.session(), stmt, [AuditRecord.id], limit=50,
+                      cursor=request.args.get("cursor") or None, descending=True)
+    records = list(result["items"])
+    cases = _cases(records)
+    people = dict(db.session().execute(select(User.username, User.display_name).where(
+        User.username.in_({r.actor for r in records}))).all())
+    rows = [{"record": r, "case": cases.get(r.target_id), "who": people.get(r.actor),
+             "summary": _summary(r, cases.get(r.target_id))} for r in records]
+    return render_template("audit/list.html", nav="audit", rows=rows, result=result, raw=raw,
+                           errors=errors, shortcuts=SHORTCUTS,
+                           names=names()), 422 if errors else 200
