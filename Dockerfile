@@ -22,6 +22,11 @@ LABEL org.opencontainers.image.title="service-center-hub" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV PATH=/opt/hub/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     HUB_INSTANCE_PATH=/var/lib/hub
+# Pango and HarfBuzz for weasyprint (the hall's documents as PDF) and a CJK font to embed.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+      libharfbuzz-subset0 fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 hub \
  && useradd --system --uid 10001 --gid hub --home-dir /var/lib/hub --create-home \
       --shell /usr/sbin/nologin hub \

@@ -28,6 +28,7 @@ system-deps:
 
 test: install system-deps
 	mkdir -p $(TEST_OUTPUT)
+	$(BIN)/lint-imports
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist load --junitxml=$(TEST_OUTPUT)/junit.xml
 
 # Issue 8's proof (tests/proof/, docs/RELIABILITY.md): fault, load and attack scenarios on

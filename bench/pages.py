@@ -25,10 +25,11 @@ from hub import db, migrate
 from hub.approvals import services
 from hub.approvals.forms import with_check_character
 from hub.approvals.models import ApprovalTask
-from hub.clock import SHANGHAI, FrozenClock
+from hub.clock import FrozenClock
 from hub.directory.services import load_centers
 from hub.permissions import Principal
 from hub.seed import DEMO_PASSWORD, seed_demo
+from hub.timezones import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -64,7 +65,7 @@ def populate(app, clock: FrozenClock, cases: int) -> dict[str, int]:
                                   "id_number": with_check_character(f"21010319850612{n % 1000:03d}")},
                     "form": {"company": f"沈阳某某商贸有限公司{n}",
                              "credit_code": f"91210103MA{n:08d}", "change": "住所"}}
-            application, _ = services.submit_application(session, clerk, body)
+            application = services.submit_application(session, clerk, body).application
             for task in list(application.tasks):
                 if task.status == "pending" and rng.random() < 0.66:
                     approver = Principal(username=f"{task.department_code}-approver1",

@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hub import db, migrate  # noqa: E402
-from hub.clock import SHANGHAI, FrozenClock  # noqa: E402
+from hub.clock import FrozenClock  # noqa: E402
+from hub.timezones import SHANGHAI  # noqa: E402
 
 ADMIN_URL = os.environ.get("HUB_BENCH_ADMIN_URL",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -11,8 +11,11 @@ on a PostgreSQL-backed app, the metrics cache off (every scrape reads the databa
 
 - ``GET /metrics``: the whole scrape (database collectors and exposition);
 - ``GET /api/v1/supervision/centers?from=2026-01-01&to=2026-12-31`` (the year) and
-  without a period (all time), ``/departments`` for the year;
-- ``GET /api/v1/supervision/report?year=2026`` (counted from the applications table).
+  without a period (all time), ``/departments`` and ``/ranking`` for the year (each row
+  with ``overdue``: a range on ``due_at`` over the open cases' partial index);
+- ``GET /api/v1/supervision/report?year=2026`` (counted from the applications table);
+- ``GET /api/v1/supervision/unattended`` (the first page of the pending steps nobody can
+  act on: no department has an approver in this database, so every pending step).
 
 Prints one JSON object and writes it to ``bench/results/supervision.json``.
 Run: ``.venv/bin/python bench/supervision_bench.py [--sizes 10000,100000,1000000]``.
@@ -32,9 +35,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub import db, migrate
-from hub.clock import SHANGHAI, FrozenClock
+from hub.clock import FrozenClock
 from hub.directory.services import load_centers
 from hub.permissions import Principal
+from hub.timezones import SHANGHAI
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("HUB_BENCH_ADMIN_URL",
@@ -49,7 +53,9 @@ ENDPOINTS = {
     "centers_year": "/api/v1/supervision/centers?from=2026-01-01&to=2026-12-31",
     "centers_all_time": "/api/v1/supervision/centers",
     "departments_year": "/api/v1/supervision/departments?from=2026-01-01&to=2026-12-31",
+    "ranking_year": "/api/v1/supervision/ranking?from=2026-01-01&to=2026-12-31",
     "report_year": "/api/v1/supervision/report?year=2026",
+    "unattended": "/api/v1/supervision/unattended",
 }
 
 # One statement per step: rows first+1 … last, deterministic pseudo-random spread.

@@ -23,26 +23,19 @@ from flask.testing import FlaskClient
 
 from hub import db as hub_db
 from hub import migrate
-from hub.clock import SHANGHAI, FrozenClock
+from hub.clock import FrozenClock
 from hub.models import metadata
+from hub.timezones import SHANGHAI
 from tests import factories
+from tests.processes import vhost
+from tests.services import (  # noqa: F401  (tests import them from here)
+    ADMIN_DATABASE_URL, BROKER_URL, REQUIRE_SERVICES, unavailable)
 
 ROOT = Path(__file__).resolve().parent.parent
 CENTERS_FILE = ROOT / "adapters" / "centers.toml"
-ADMIN_DATABASE_URL = os.environ.get(
-    "HUB_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-BROKER_URL = os.environ.get("HUB_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
-REQUIRE_SERVICES = os.environ.get("HUB_REQUIRE_SERVICES") == "1"
 RUN_ID = uuid.uuid4().hex[:8]
 # Monday 30 November 2026, 09:00 in the hall.
 DEFAULT_NOW = dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)
-
-
-def unavailable(what: str, error: Exception) -> None:
-    message = f"{what} is unreachable ({type(error).__name__}: {error})"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"HUB_REQUIRE_SERVICES=1 and {message}", pytrace=False)
-    pytest.skip(f"SKIPPED LOUDLY: {message}; set HUB_TEST_DATABASE_URL/HUB_TEST_BROKER_URL")
 
 
 def _worker() -> str:
@@ -110,7 +103,8 @@ def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
 
     config = {"env": "test", "database_url": database_url, "instance_path": str(instance),
               "centers_config": str(CENTERS_FILE), "secret_key": "test-secret-key",
-              "pii_key": "test-pii-key", "log_level": "WARNING", **overrides}
+              "pii_key": "test-pii-key", "audit_key": "test-audit-key", "log_level": "WARNING",
+              **overrides}
     return create_app(config)
 
 
@@ -130,6 +124,13 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     path = tmp_path / "hub.sqlite3"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def vhost_url() -> Iterator[str]:
+    """A RabbitMQ virtual host of this test's own (deleting it purges its queues)."""
+    with vhost() as url:
+        yield url
 
 
 @pytest.fixture

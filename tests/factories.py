@@ -1,6 +1,7 @@
 """Test data factories (factory_boy) and ready-made callers with bearer tokens."""
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import functools
@@ -8,11 +9,14 @@ import secrets
 from typing import Any
 
 import factory
+from chinese_calendar import constants
 from factory.alchemy import SQLAlchemyModelFactory
 from flask import Flask
 
 from hub import clock
+from hub.approvals.calendar import WorkingCalendar
 from hub.catalog.models import ServiceItem
+from hub.demo.samples import pdf_bytes, png_bytes  # noqa: F401  (the tests' files too)
 from hub.directory.auth import token_digest
 from hub.directory.models import ApiToken, Department, User
 from hub.directory.passwords import hash_password
@@ -63,6 +67,15 @@ class UserFactory(_Base):
     updated_at = factory.LazyFunction(_now)
 
 
+def official_calendar(*years: int) -> WorkingCalendar:
+    """The working calendar with ``years`` official, as the ``chinese-calendar`` package
+    publishes them (what ``hub init`` loads)."""
+    return WorkingCalendar(
+        holidays=frozenset(d for d in constants.holidays if d.year in years),
+        workdays=frozenset(d for d in constants.workdays if d.year in years),
+        official_years=frozenset(years))
+
+
 def service_item_definition(code: str = "open-restaurant", **overrides: Any) -> dict[str, Any]:
     """API.md's example item: market first, then food, fire and environment at once."""
     definition = {
@@ -80,6 +93,36 @@ def service_item_definition(code: str = "open-restaurant", **overrides: Any) -> 
     return definition
 
 
+def guide_definition(**overrides: Any) -> dict[str, Any]:
+    """A complete guide (办事指南) for the example item."""
+    guide = {"legal_days": 20, "fee": "不收费",
+             "basis": "《中华人民共和国食品安全法》第三十五条",
+             "materials": [{"name": "营业执照", "copies": 1, "original": True, "note": ""},
+                           {"name": "经营场所平面布局图", "copies": 2, "original": False,
+                            "note": "标明操作间位置"}]}
+    guide.update(overrides)
+    return guide
+
+
+def window_definition(window: str = "A01", **overrides: Any) -> dict[str, Any]:
+    definition = {"window": window, "floor": 1, "name": "市场监管综合窗口",
+                  "service_items": ["open-restaurant"], "capacity_per_slot": 2}
+    definition.update(overrides)
+    return definition
+
+
+# -- Files a citizen uploads (PDF and PNG from hub.demo.samples) ------------------------------
+
+# A one-pixel JPEG (JFIF).
+JPEG_BYTES = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAP//////////////////////////////////////////////////////"
+    "////////////////////////////////wgALCAABAAEBAREA/8QAFBABAAAAAAAAAAAAAAAAAAAAAP/aAAgBAQAB"
+    "PxA=")
+# What a renamed program looks like inside: an ELF header (Linux) and a PE one (Windows).
+ELF_BYTES = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 300
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 300
+
+
 class ServiceItemFactory(_Base):
     class Meta:
         model = ServiceItem
@@ -93,6 +136,7 @@ class ServiceItemFactory(_Base):
     yellow_days = 1
     guide = None
     version = 1
+    published_at = factory.LazyFunction(_now)
     created_at = factory.LazyFunction(_now)
     updated_at = factory.LazyFunction(_now)
 
@@ -138,6 +182,22 @@ class People:
                 self.department(task["department"])
         return ServiceItemFactory(**{k: definition[k] for k in
                                      ("code", "name", "promised_days", "form", "stages")})
+
+    def guide(self, code: str = "open-restaurant", **overrides: Any) -> ServiceItem:
+        """Give an item its guide, as the administrator would."""
+        from hub.catalog.services import set_guide
+        from hub.permissions import Principal
+
+        return set_guide(self._session, Principal.system("test"), code,
+                         guide_definition(**overrides))
+
+    def windows(self, center: str, *windows: dict[str, Any]) -> None:
+        """Replace a center's windows, as the administrator would."""
+        from hub.hall.services import replace_windows
+        from hub.permissions import Principal
+
+        replace_windows(self._session, Principal.system("test"), center,
+                        list(windows) or [window_definition()])
 
     def make(self, role: str = "clerk", *, username: str | None = None, center: str = "district",
              department: str | None = None, roles: list[str] | None = None,

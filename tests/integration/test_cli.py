@@ -51,6 +51,10 @@ def test_init_seed_user_add_and_audit_verify(run):
                 "--display-name", "张伟", "--password-stdin", stdin="a long password\n")
     assert "zhang.wei added to binhe" in added.stdout
     assert count(run.database_url, "users", "username = 'zhang.wei' AND password_hash LIKE '$argon2id$%'") == 1
+    # Whoever ran the command chose it: zhang.wei changes it at the first sign-in; the demo's
+    # accounts need not.
+    assert count(run.database_url, "users", "username = 'zhang.wei' AND must_change_password") == 1
+    assert count(run.database_url, "users", "must_change_password") == 1
     verified = run("audit", "verify")
     assert "problems: 0" in verified.stdout
 
@@ -64,19 +68,16 @@ def test_user_add_refuses_bad_input_clearly(run):
     short = run("user", "add", "li", "--center", "binhe", "--role", "clerk", "--password-stdin",
                 stdin="short\n", check=False)
     assert short.returncode != 0 and "password" in short.stderr
+    common = run("user", "add", "li", "--center", "binhe", "--role", "clerk", "--password-stdin",
+                 stdin="password2026!\n", check=False)
+    assert common.returncode != 0 and "常见密码" in common.stderr
     assert count(run.database_url, "users") == 0
 
 
 def test_audit_verify_exits_non_zero_on_tampering(run):
     run("init")
-    engine = hub_db.make_engine(run.database_url)
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        else:
-            conn.execute(sa.text("DROP TRIGGER audit_records_no_update"))
-        conn.execute(sa.text("UPDATE audit_records SET after = NULL WHERE seq = 1 AND chain = 'binhe'"))
-    engine.dispose()
+    owner_sql(run.database_url,
+              "UPDATE audit_records SET after = NULL WHERE seq = 1 AND chain = 'binhe'")
     result = run("audit", "verify", check=False)
     assert result.returncode == 1
     assert "TAMPERED chain=binhe seq=1" in result.stderr
@@ -88,6 +89,74 @@ def test_anchor_export_then_verify(run, tmp_path):
     assert "anchor written" in anchored.stdout
     assert list((tmp_path / "inst" / "audit-anchors").glob("audit-anchor-*.jsonl"))
     assert run("audit", "verify").returncode == 0
+
+
+def owner_sql(url, *statements):
+    """Statements as the database's owner runs them, past the append-only triggers."""
+    engine = hub_db.make_engine(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_records_no_update"))
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_records_no_delete"))
+        for statement in statements:
+            conn.execute(sa.text(statement))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("attack, expected", [
+    # The tail cut off and the head moved back onto what is left: only the anchor knows.
+    ("truncate", "an exported anchor is no longer on the chain"),
+    # A record changed and every MAC after it recomputed with the best guess of the key.
+    ("rehash", "record was altered"),
+    # A record added at the end, hashed as records were before the chain was keyed.
+    ("append", "record has no key"),
+])
+def test_audit_verify_finds_the_database_owner_s_tampering(run, attack, expected):
+    from hub.audit.chain import AuditKey, keyed_hash, legacy_hash
+    from hub.audit.models import AuditRecord
+    from hub.audit.services import _hashed_fields
+
+    run("init")
+    run("seed", "--demo")  # departments and items: records on the hub's own chain
+    assert "anchor written" in run("audit", "anchor").stdout
+    engine = hub_db.make_engine(run.database_url)
+    with sa.orm.Session(engine) as s:
+        rows = s.scalars(sa.select(AuditRecord).where(AuditRecord.chain == "hub")
+                         .order_by(AuditRecord.seq)).all()
+        s.expunge_all()
+    engine.dispose()
+    if attack == "truncate":
+        kept = rows[-2]
+        owner_sql(run.database_url, f"DELETE FROM audit_records WHERE chain = 'hub' AND seq > {kept.seq}",
+                  f"UPDATE audit_chain_heads SET seq = {kept.seq}, hash = '{kept.hash}' WHERE chain = 'hub'")
+    elif attack == "rehash":
+        prev, statements, guess = rows[-3].hash, [], AuditKey.derive("a guessed key")
+        for rec in rows[-2:]:
+            fields = {**_hashed_fields(rec), "actor": "someone-else"}
+            new = keyed_hash(guess, prev, fields)
+            statements.append(f"UPDATE audit_records SET actor = 'someone-else', prev_hash = '{prev}', "
+                              f"hash = '{new}' WHERE id = {rec.id}")
+            prev = new
+        owner_sql(run.database_url, *statements,
+                  f"UPDATE audit_chain_heads SET hash = '{prev}' WHERE chain = 'hub'")
+    else:
+        last = rows[-1]
+        forged = AuditRecord(chain="hub", seq=last.seq + 1, at=last.at, actor="admin",
+                             action="department.created", target_type="department",
+                             target_id="forged", center=None, before=None, after=None,
+                             request_id=None)
+        new = legacy_hash(last.hash, _hashed_fields(forged))
+        owner_sql(run.database_url,
+                  "INSERT INTO audit_records (chain, seq, at, actor, action, target_type, "
+                  "target_id, prev_hash, hash) SELECT chain, seq + 1, at, 'admin', "
+                  f"'department.created', 'department', 'forged', '{last.hash}', '{new}' "
+                  f"FROM audit_records WHERE id = {last.id}",
+                  f"UPDATE audit_chain_heads SET seq = {last.seq + 1}, hash = '{new}' WHERE chain = 'hub'")
+    result = run("audit", "verify", check=False)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "TAMPERED chain=hub" in result.stderr and expected in result.stderr, result.stderr
 
 
 def test_production_without_secret_refuses_to_start(run, tmp_path):

@@ -1,172 +1,19 @@
-"""The hub's own processes for the proof (gunicorn with ``hub/gunicorn_conf.py``, ``hub
-worker``), each in its own process group so SIGKILL takes its children too, and the
-shared services stopped and started the way an operator would (RabbitMQ's
-``stop_app``/``start_app``, PostgreSQL's cluster restart)."""
+"""The shared services as the proof stops and starts them, the way an operator would
+(RabbitMQ's ``stop_app``/``start_app``, PostgreSQL's cluster restart); the hub's own
+processes and a test's RabbitMQ vhost are ``tests/processes.py``'s."""
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-import requests
-from flask import Flask
 from kombu import Connection
 
-from tests.conftest import BROKER_URL, unavailable
-
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str,
-             interval: float = 0.1) -> Any:
-    """Poll until ``condition`` is truthy; the deadline only turns a hang into a clear
-    failure (no timing is asserted)."""
-    deadline = time.monotonic() + timeout
-    last: BaseException | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = condition()
-            if result:
-                return result
-        except Exception as exc:  # a service coming back answers with errors first
-            last = exc
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what} (last error: {last!r})")
-
-
-def hub_env(app: Flask, **extra: str) -> dict[str, str]:
-    """The environment that gives a subprocess the same hub as ``app``."""
-    settings = app.config["HUB_SETTINGS"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
-           "HUB_DATABASE_URL": settings.database_url, "HUB_SECRET_KEY": settings.secret_key,
-           "HUB_PII_KEY": settings.pii_key, "HUB_INSTANCE_PATH": settings.instance_path,
-           "HUB_CENTERS_CONFIG": settings.centers_config, "HUB_LOG_LEVEL": "WARNING",
-           "HUB_TASK_DELIVERY_LIMIT": str(settings.task_delivery_limit)}
-    if settings.broker_url:
-        env["HUB_BROKER_URL"] = settings.broker_url
-    else:
-        env.pop("HUB_BROKER_URL", None)
-    env.update(extra)
-    return env
-
-
-class Process:
-    """A subprocess in its own session: ``kill()`` is SIGKILL to the whole group."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
-        self.argv, self.env, self.log = argv, env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Process:
-        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT,
-                                        start_new_session=True, stdout=self.log.open("ab"),
-                                        stderr=subprocess.STDOUT)
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def kill(self) -> None:
-        assert self.process is not None
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self, timeout: float = 20) -> int | None:
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        # Children of the group that outlived their parent.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        return self.process.returncode
-
-    def tail(self, lines: int = 40) -> str:
-        if not self.log.exists():
-            return ""
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def hub_worker(app: Flask, log: Path, *, queues: str = "default", concurrency: int = 2,
-               include: str | None = None, **env: str) -> Process:
-    argv = [str(BIN / "hub"), "worker", "--queues", queues, "--concurrency", str(concurrency),
-            "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-            "--without-heartbeat"]
-    if include:
-        argv += ["--include", include]
-    return Process(argv, hub_env(app, **env), log)
-
-
-@contextlib.contextmanager
-def gunicorn(app: Flask, folder: Path, *, workers: int = 2, **env: str) -> Iterator[str]:
-    """The hub under gunicorn with the project's settings (hub/gunicorn_conf.py) on
-    127.0.0.1; yields its base URL, stops it (SIGTERM) afterwards."""
-    port = free_port()
-    metrics = folder / "metrics"
-    metrics.mkdir(parents=True, exist_ok=True)
-    server = Process(
-        [str(BIN / "gunicorn"), "--config", "python:hub.gunicorn_conf",
-         "--access-logfile", "/dev/null", "hub.wsgi:app"],
-        hub_env(app, HUB_BIND=f"127.0.0.1:{port}", HUB_WEB_WORKERS=str(workers),
-                PROMETHEUS_MULTIPROC_DIR=str(metrics), HUB_METRICS_CACHE_SECONDS="5", **env),
-        folder / "gunicorn.log").start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: requests.get(f"{base}/healthz", timeout=2).ok and server.alive, 60,
-                 f"gunicorn ({server.tail()})")
-        yield base
-    finally:
-        server.stop(40)
-
+from tests.services import BROKER_URL
+from tests.processes import (  # noqa: F401  (the proof's scenarios import them from here)
+    BIN, ROOT, Process, free_port, gunicorn, hub_env, hub_worker, processes_clock, run,
+    vhost, wait_for)
 
 # -- The shared services ------------------------------------------------------------------
-
-
-def _run(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(argv), check=True, capture_output=True, text=True,
-                          timeout=timeout)
-
-
-@contextlib.contextmanager
-def vhost() -> Iterator[str]:
-    """A RabbitMQ vhost of the test's own (its queues go with it); yields its URL."""
-    name = f"hubproof-{uuid.uuid4().hex[:10]}"
-    try:
-        with Connection(BROKER_URL, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-        _run("rabbitmqctl", "add_vhost", name, timeout=30)
-        _run("rabbitmqctl", "set_permissions", "-p", name, "guest", ".*", ".*", ".*",
-             timeout=30)
-    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
-        unavailable("RabbitMQ", exc)
-    try:
-        yield urlsplit(BROKER_URL)._replace(path=f"/{name}").geturl()
-    finally:
-        with contextlib.suppress(Exception):
-            _run("rabbitmqctl", "delete_vhost", name, timeout=60)
 
 
 def broker_up() -> bool:
@@ -179,13 +26,13 @@ def broker_up() -> bool:
 
 
 def stop_rabbitmq() -> None:
-    _run("rabbitmqctl", "stop_app")
+    run("rabbitmqctl", "stop_app")
 
 
 def start_rabbitmq() -> None:
     """``start_app``, then wait until AMQP answers again."""
-    _run("rabbitmqctl", "start_app")
-    _run("rabbitmqctl", "await_startup", timeout=120)
+    run("rabbitmqctl", "start_app")
+    run("rabbitmqctl", "await_startup", timeout=120)
     wait_for(broker_up, 60, "RabbitMQ to accept connections again", interval=0.5)
 
 
@@ -196,7 +43,7 @@ def postgres_cluster() -> str:
 
 def restart_postgres() -> None:
     """What an operator's restart does to the connections: every one is cut."""
-    _run("pg_ctlcluster", "--skip-systemctl-redirect", postgres_cluster(), "main", "restart",
+    run("pg_ctlcluster", "--skip-systemctl-redirect", postgres_cluster(), "main", "restart",
          "-m", "fast")
 
 

@@ -1,7 +1,7 @@
 """Audit integrity, through ``hub audit verify`` as an operator runs it: a history made
 over the API, then tampered with behind the application's back (update, delete,
-reorder, truncation, and a whole tail rewritten with recomputed hashes and head, which
-only the anchor exported outside the table reveals). The unmasked view of an ID number
+reorder, truncation, which only the anchor signed outside the table reveals, and a whole
+tail rewritten with recomputed hashes and head, which the chain's key reveals). The unmasked view of an ID number
 is an audited action; the application can delete no record, and nothing it runs on a
 schedule removes old ones."""
 from __future__ import annotations
@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from hub.audit.models import AuditChainHead, AuditRecord
-from hub.audit.services import _hashed_fields, record_hash
+from hub.audit.chain import legacy_hash
+from hub.audit.services import _hashed_fields
 from tests.e2e.approvals.conftest import ID_NUMBER, PHONE
 from tests.proof.processes import BIN, hub_env
 
@@ -95,21 +96,24 @@ def test_a_truncated_tail_with_its_head_rewritten_is_detected_by_the_anchor(app,
     assert "chain=binhe" in stderr
 
 
-def test_a_tail_rewritten_with_recomputed_hashes_is_detected_by_the_anchor(app, history):
+def test_a_tail_rewritten_with_recomputed_hashes_is_detected_by_the_key_and_the_anchor(
+        app, history):
     """The strongest tampering the table allows: change a record, recompute its hash and
-    every later one and the head. Every link checks out; the anchor does not."""
+    every later one and the head. Every link checks out; without the audit key (not in the
+    database) no MAC does, and the anchor does not either."""
     rows = binhe(history)
     prev = rows[0].hash
     for rec in rows[1:]:
         if rec.seq == 2:
             rec.actor = "someone-else"
         fields = _hashed_fields(rec)
-        new_hash = record_hash(prev, fields)
+        new_hash = legacy_hash(prev, fields)
         tamper(history, "UPDATE audit_records SET actor = :actor, prev_hash = :p, hash = :h "
                         "WHERE id = :id", actor=rec.actor, p=prev, h=new_hash, id=rec.id)
         prev = new_hash
     tamper(history, "UPDATE audit_chain_heads SET hash = :h WHERE chain = 'binhe'", h=prev)
-    refused(app, "an exported anchor is no longer on the chain")
+    stderr = refused(app, "chain=binhe seq=2: record was altered")
+    assert "an exported anchor is no longer on the chain" in stderr
 
 
 def test_viewing_an_id_number_in_clear_is_itself_audited(app, hall, session):

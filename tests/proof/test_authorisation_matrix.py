@@ -18,6 +18,9 @@ from typing import Any
 
 import pytest
 
+from hub import clock
+from hub.sync.models import QuarantinedRecord, SyncRun
+from tests.conftest import autocommit_session
 from tests.e2e.approvals.conftest import FORM, ID_NUMBER, PHONE
 from tests.factories import PASSWORD
 
@@ -41,7 +44,7 @@ class Row:
     allowed: frozenset[str] | None
     body: Callable[["Case"], dict[str, Any]] = lambda case: {}
     query: str = ""
-    signs_out: bool = False  # success is the way back to the login page
+    signs_out: bool = False  # success ends the caller's token (a page: back to the login page)
 
 
 @dataclasses.dataclass
@@ -51,6 +54,9 @@ class Case:
     task_id: str
     approver: str  # a market approver the chief may assign to
     clerk: str  # binhe's clerk, whose password the sign-in rows use
+    notice_id: str = ""  # an open supervision notice on it, to market
+    run_id: int = 0  # binhe's latest applications run, failed
+    record_id: int = 0  # an open quarantined record of binhe
 
 
 def submission(case: Case) -> dict[str, Any]:
@@ -79,6 +85,8 @@ API = {
     ("GET", "/api/v1/audit"): Row(OFFICIALS),
     ("POST", "/api/v1/auth/token"):
         Row(PUBLIC, lambda c: {"json": {"username": c.clerk, "password": PASSWORD}}),
+    # Signing out of the API ends the caller's token: with the pages' sign-out, last.
+    ("DELETE", "/api/v1/auth/token"): Row(EVERYONE, signs_out=True),
     ("GET", "/api/v1/calendar/<string:year>"): Row(EVERYONE),
     ("PUT", "/api/v1/calendar/<string:year>"):
         Row(ADMIN, lambda c: {"json": {"holidays": ["2026-01-01"], "workdays": []}}),
@@ -87,6 +95,11 @@ API = {
     ("POST", "/api/v1/departments"):
         Row(ADMIN, lambda c: {"json": {"code": f"d{uuid.uuid4().hex[:8]}", "name": "测试局"}}),
     ("GET", "/api/v1/me"): Row(EVERYONE),
+    # A wrong current password: allowed callers get 422 and nothing changes (a change would
+    # end the callers' page sessions).
+    ("POST", "/api/v1/me/password"):
+        Row(EVERYONE, lambda c: {"json": {"current_password": "not the password",
+                                          "new_password": "a new passphrase of mine"}}),
     ("GET", "/api/v1/notifications"): Row(STAFF),
     ("GET", "/api/v1/service-items"): Row(EVERYONE),
     ("POST", "/api/v1/service-items"): Row(ADMIN, item),
@@ -97,6 +110,21 @@ API = {
     ("GET", "/api/v1/supervision/departments"): Row(OFFICIALS),
     ("GET", "/api/v1/supervision/ranking"): Row(OFFICIALS),
     ("GET", "/api/v1/supervision/report"): Row(OFFICIALS, query="?year=2026"),
+    ("GET", "/api/v1/supervision/notices"): Row(STAFF | OFFICIALS),
+    ("POST", "/api/v1/supervision/notices"):
+        Row(frozenset({"supervisor"}),
+            lambda c: {"json": {"application_id": c.id, "content": "请说明",
+                                "department": "market"}}),
+    ("GET", "/api/v1/supervision/notices/<uuid:notice_id>"):
+        Row(frozenset({"clerk", "approver", "chief", "supervisor", "admin"})),
+    ("POST", "/api/v1/supervision/notices/<uuid:notice_id>/answer"):
+        Row(frozenset({"approver", "chief"}),
+            lambda c: {"json": {"answer": "已说明", "version": 1}}),
+    ("GET", "/api/v1/supervision/unattended"): Row(OFFICIALS),
+    ("GET", "/api/v1/sync/freshness"): Row(OFFICIALS),
+    ("POST", "/api/v1/sync/runs/<id:run_id>/retry"): Row(ADMIN),
+    ("POST", "/api/v1/sync/quarantine/<id:record_id>/resolve"):
+        Row(ADMIN, lambda c: {"json": {"note": "复核：中心已更正"}}),
     ("POST", "/api/v1/sync/<string:center>/runs"):
         Row(ADMIN, lambda c: {"json": {"stream": "staff"}}),
     ("GET", "/api/v1/sync/quarantine"): Row(OFFICIALS),
@@ -108,6 +136,9 @@ API = {
     ("POST", "/api/v1/tasks/<string:task_id>/decision"):
         Row(frozenset({"approver", "chief"}),
             lambda c: {"json": {"decision": "approve", "version": 1}}),
+    ("GET", "/api/v1/sign-in/locks"): Row(OFFICIALS),
+    # Lifting an account that is not locked is no error: 204, nothing written.
+    ("DELETE", "/api/v1/sign-in/locks/<string:username>"): Row(ADMIN),
     ("GET", "/api/v1/users"): Row(OFFICIALS),
     ("POST", "/api/v1/users"):
         Row(ADMIN, lambda c: {"json": {"username": f"u{uuid.uuid4().hex[:8]}",
@@ -129,6 +160,11 @@ OPERATIONS = {
 SIGNED_IN = EVERYONE
 PAGES = {
     ("GET", "/"): Row(SIGNED_IN), ("GET", "/me"): Row(SIGNED_IN),
+    ("GET", "/me/password"): Row(SIGNED_IN),
+    ("POST", "/me/password"):
+        Row(SIGNED_IN, lambda c: {"data": {"current_password": "not the password",
+                                           "new_password": "a new passphrase of mine",
+                                           "confirm_password": "a new passphrase of mine"}}),
     ("POST", "/logout"): Row(SIGNED_IN, signs_out=True),
     ("GET", "/admin/calendar"): Row(ADMIN),
     ("POST", "/admin/calendar"): Row(ADMIN, lambda c: {"data": {"year": "2026"}}),
@@ -143,6 +179,7 @@ PAGES = {
     ("GET", "/admin/users/<string:username>"): Row(ADMIN),
     ("POST", "/admin/users/<string:username>"): Row(ADMIN),
     ("GET", "/admin/users/new"): Row(ADMIN), ("POST", "/admin/users/new"): Row(ADMIN),
+    ("POST", "/admin/users/<string:username>/unlock"): Row(ADMIN),
     ("GET", "/cases"): Row(frozenset({"clerk", "clerk@other", "supervisor"})),
     ("GET", "/cases/new"): Row(frozenset({"clerk", "clerk@other"})),
     ("GET", "/cases/new/<string:code>"): Row(frozenset({"clerk", "clerk@other"})),
@@ -166,6 +203,25 @@ PAGES = {
     ("GET", "/queue"): Row(frozenset({"approver", "approver@other", "chief", "chief@other",
                                       "supervisor"})),
     ("GET", "/sync"): Row(OFFICIALS),
+    ("POST", "/sync/<string:center>/run"): Row(ADMIN),
+    ("POST", "/sync/runs/<id:run_id>/retry"): Row(ADMIN),
+    ("GET", "/sync/quarantine"): Row(OFFICIALS),
+    ("POST", "/sync/quarantine/<id:record_id>/resolve"):
+        Row(ADMIN, lambda c: {"data": {"note": "复核：中心已更正"}}),
+    ("POST", "/sync/quarantine/<id:record_id>/rerun"): Row(ADMIN),
+    ("GET", "/audit"): Row(OFFICIALS),
+    ("GET", "/notices"): Row(STAFF | OFFICIALS),
+    ("GET", "/notices/new"):
+        Row(frozenset({"supervisor"}), lambda c: {"query_string": {"application": c.id}}),
+    ("POST", "/notices/new"):
+        Row(frozenset({"supervisor"}),
+            lambda c: {"data": {"application": c.id, "department": "market", "content": "请说明",
+                                "answer_days": "3"}}),
+    ("GET", "/notices/<uuid:notice_id>"):
+        Row(frozenset({"clerk", "approver", "chief", "supervisor", "admin"})),
+    ("POST", "/notices/<uuid:notice_id>/answer"):
+        Row(frozenset({"approver", "chief"}),
+            lambda c: {"data": {"answer": "已说明", "version": "1"}}),
     ("GET", "/tasks/<uuid:task_id>"): Row(frozenset({"approver", "chief"})),
     ("POST", "/tasks/<uuid:task_id>/assign"):
         Row(frozenset({"chief"}), lambda c: {"data": {"assignee": c.approver}}),
@@ -173,6 +229,7 @@ PAGES = {
         Row(frozenset({"approver", "chief"}),
             lambda c: {"data": {"decision": "approve", "version": "1", "comment": ""}}),
     ("GET", "/warnings"): Row(frozenset({"supervisor"})),
+    ("GET", "/warnings/export.<any(csv, xlsx):fmt>"): Row(frozenset({"supervisor"})),
 }
 
 TABLE = {**API, **OPERATIONS, **PAGES}
@@ -194,7 +251,9 @@ def path_for(rule: str, case: Case, username: str) -> str:
     code = "binhe" if rule.startswith("/dashboard") else "open-restaurant"
     values = {"application_id": case.id, "task_id": case.task_id, "code": code,
               "year": "2026", "username": username, "center": "binhe", "department": "market",
-              "filename": "css/hub.css", "kind": "centers", "fmt": "csv"}
+              "filename": "css/hub.css", "kind": "centers", "fmt": "csv",
+              "notice_id": case.notice_id, "run_id": str(case.run_id),
+              "record_id": str(case.record_id)}
     return re.sub(r"<(?:[^:<>]+:)?([a-z_]+)(?:\([^)]*\))?>",
                   lambda m: values[m.group(1)], rule.replace("<any(centers, departments, ranking):kind>", "<kind>")
                   .replace("<any(csv, xlsx):fmt>", "<fmt>"))
@@ -228,6 +287,30 @@ class Caller:
                              **kwargs)
 
 
+def sync_and_notice(app: Any, hall: Any, application_id: str) -> dict[str, Any]:
+    """A notice on the case to market, a failed run of binhe (the latest of its stream)
+    and an open quarantined record: what the rows of notices and sync reviews act on."""
+    notice = hall.client.post("/api/v1/supervision/notices", headers=hall.supervisor.headers,
+                              json={"application_id": application_id, "content": "请说明",
+                                    "department": "market"})
+    assert notice.status_code == 201, notice.get_json()
+    session = autocommit_session(app)
+    now = clock.now()
+    run = SyncRun(center_code="binhe", stream="applications", status="failed",
+                  trigger="schedule", requested_by="beat", started_at=now, heartbeat_at=now,
+                  finished_at=now, error="连接中心系统超时")
+    session.add(run)
+    session.flush()
+    record = QuarantinedRecord(run_id=run.id, center_code="binhe", stream="applications",
+                               external_id="BAD", record={"external_id": "BAD"},
+                               reasons={"service_item": ["未知的事项"]}, created_at=now)
+    session.add(record)
+    session.commit()
+    ids = {"notice_id": notice.get_json()["id"], "run_id": run.id, "record_id": record.id}
+    session.close()
+    return ids
+
+
 def refused(response: Any) -> bool:
     return response.status_code in (403, 404)
 
@@ -253,13 +336,15 @@ def test_every_endpoint_every_role_own_and_other(app, hall, people, figures):
     callers = {name: Caller(app, people, person) for name, person in cast.items()}
     anonymous = app.test_client()
     tried, failures = 0, []
-    # Signing out ends the page sessions: last.
-    for (method, rule), row in sorted(TABLE.items(), key=lambda kv: (kv[0][1] == "/logout",
-                                                                   kv[0][1])):
+    # Signing out ends the page sessions, then the API tokens (the hall's own, which make
+    # each row's case): last.
+    for (method, rule), row in sorted(TABLE.items(), key=lambda kv: (
+            kv[1].signs_out, kv[0][1].startswith("/api/"), kv[0][1])):
         created = hall.submitted()
         market = hall.task(created, "market")
         case = Case(id=created["id"], number=created["number"], task_id=market["id"],
-                    approver=hall.approvers["market"].username, clerk=hall.clerk.username)
+                    approver=hall.approvers["market"].username, clerk=hall.clerk.username,
+                    **sync_and_notice(app, hall, created["id"]))
         page = not rule.startswith("/api/") and (method, rule) not in OPERATIONS
         path = path_for(rule, case, cast["clerk@other"].username)
         # Nobody signed in.
@@ -277,7 +362,8 @@ def test_every_endpoint_every_role_own_and_other(app, hall, people, figures):
             tried += 1
             status = response.status_code
             to_login = page and status == 302 and "/login" in response.headers["Location"]
-            ok = (not refused(response) and status < 500 and to_login == row.signs_out
+            ok = (not refused(response) and status < 500
+                  and (not page or to_login == row.signs_out)
                   ) if actor in row.allowed else refused(response)
             if ok and actor.endswith("@other") and actor in row.allowed:
                 body = response.get_data(as_text=True)

@@ -24,9 +24,10 @@ from hub import db
 from hub.approvals import deadlines
 from hub.approvals.models import Application, ApprovalTask, Notification
 from hub.audit.models import AuditRecord
+from hub.delivery.models import Delivery
 from hub.directory.models import Department
 from hub.outbox.models import OutboxMessage, ProcessedMessage
-from hub.sync.models import Delivery, SyncCursor, SyncRun
+from hub.sync.models import SyncCursor, SyncRun
 from tests.integration.sync.conftest import TOKEN_ENV, point
 from tests.proof.processes import hub_worker, vhost, wait_for
 from tests.proof.test_worker_sigkill import count, queue_depth

@@ -39,3 +39,22 @@ def test_own_department_rule_is_object_level():
 def test_system_principal_passes_every_rule():
     system = Principal.system()
     assert all(allowed(system, action, Scope(center="x", department="y")) for action in RULES)
+
+
+def test_every_action_is_described_in_chinese():
+    # A refusal tells people what they may not do; a new rule needs its words too.
+    from hub.permissions import ACTIONS
+
+    assert sorted(set(RULES) - set(ACTIONS)) == []
+
+
+def test_a_refusal_never_shows_the_rule_code():
+    nobody = Principal(username="nobody", roles=frozenset())
+    refused = [a for a in RULES if not allowed(nobody, a, Scope())]
+    assert "task.assign" in refused
+    for action in refused:
+        with pytest.raises(PermissionDenied) as error:
+            require(nobody, action, Scope())
+        detail = error.value.detail
+        assert detail.startswith("当前账号无权"), detail
+        assert not any(c.isascii() and c.isalpha() for c in detail), detail

@@ -5,7 +5,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from hub.privacy import PiiCipher, mask_id_number, mask_name, mask_phone
+from hub.privacy import PiiCipher, mask_contact, mask_id_number, mask_name, mask_phone
 
 
 @pytest.mark.parametrize("value, masked", [
@@ -64,3 +64,15 @@ def test_damaged_values_are_a_clear_error(damage):
     cipher = PiiCipher("key-one")
     with pytest.raises(RuntimeError, match="HUB_PII_KEY"):
         cipher.decrypt(damage(cipher.encrypt("210102199001011234")))
+
+
+@pytest.mark.parametrize("contact, shown", [
+    ("13812345678", "138****5678"),
+    ("024-2271 5678", "024*****5678"),
+    ("zhang.san@example.com", "z***@example.com"),
+    ("沈阳市沈河区北京街11号2单元", "沈阳市沈河区****"),
+    ("", ""),
+    (None, None),
+])
+def test_a_requesters_contact_is_masked_by_its_kind(contact, shown):
+    assert mask_contact(contact) == shown

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub.approvals.models import Application
 from hub.audit.models import AuditRecord
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
 
 # A plausible official 2027 schedule, as the State Council might publish it: New Year
 # 1–3 January with no make-up day, the Spring Festival 5–11 February with make-up

@@ -63,7 +63,7 @@ def test_unmasked_view_is_for_the_center_and_supervisors_and_is_audited(hall, se
     other = hall.people.clerk(center="daxi")
     assert hall.client.get(url, headers=other.headers).status_code == 404
     viewed = session.scalars(select(AuditRecord).where(
-        AuditRecord.action == "application.applicant_viewed")).all()
+        AuditRecord.action == "application.applicant_viewed").order_by(AuditRecord.id)).all()
     assert [r.actor for r in viewed] == [hall.clerk.username, hall.supervisor.username]
     assert all(r.target_id == body["id"] for r in viewed)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.approvals.models import DeadlineWarning
 from hub.audit.models import AuditRecord
 from hub.catalog.models import ServiceItem
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
 
 
 def scan(app) -> dict:

@@ -24,6 +24,9 @@ def test_admin_defines_the_api_md_example_and_anyone_reads_it(client, people, ad
     assert body["stages"][1]["tasks"][2] == {"department": "environment", "days": 5}
     assert body["form"][0] == {"name": "shop_name", "label": "店铺名称", "type": "string",
                                "required": True, "departments": ["market", "fire"]}
+    # Saved, and told that nobody approves for these departments yet (无人可办).
+    warnings = body.pop("warnings")
+    assert {w["department"] for w in warnings} == set(DEPARTMENTS)
     clerk = people.clerk()
     assert client.get("/api/v1/service-items/open-restaurant", headers=clerk.headers).json == body
     listed = client.get("/api/v1/service-items", headers=clerk.headers).json

@@ -9,6 +9,7 @@ import io
 import openpyxl
 import pytest
 
+from hub.supervision.indicators import composite_score
 from tests.e2e.monitoring.exposition import samples, value
 from tests.factories import Person
 
@@ -119,12 +120,41 @@ def test_the_same_walks_in_the_metrics(hall, walked) -> None:
     assert value(found, "hub_task_decision_duration_seconds_count", department="food") == 1
 
 
+def test_overdue_is_the_red_in_progress_gauge(hall, walked) -> None:
+    """The API's overdue over all time and Prometheus's red cases in progress are one
+    definition (open, clock running, past due): the gauge needs no twin."""
+    rows = _rows(hall.client, CENTERS, hall.supervisor)
+    found = samples(hall.client.get("/metrics").get_data(as_text=True))
+    for center, row in rows.items():
+        assert row["overdue"] == value(found, "hub_applications_in_progress", center=center,
+                                       warning="red"), center
+    assert rows["daxi"]["overdue"] == 1
+    # daxi's case was received on 30 November and fell due in December: a period of
+    # December holds it, whenever it was received; November does not.
+    december = _rows(hall.client, CENTERS, hall.supervisor, **{"from": "2026-12-01",
+                                                               "to": "2026-12-31"})
+    november = _rows(hall.client, CENTERS, hall.supervisor, **{"from": "2026-11-01",
+                                                               "to": "2026-11-30"})
+    assert (december["daxi"]["received"], december["daxi"]["overdue"]) == (0, 1)
+    assert (november["daxi"]["received"], november["daxi"]["overdue"]) == (1, 0)
+    assert november["daxi"]["timeliness_rate"] is None
+    assert december["daxi"]["timeliness_rate"] == 0.0
+
+
 def test_the_street_ranking(hall, walked) -> None:
     response = hall.client.get(RANKING, headers=hall.supervisor.headers)
     items = response.get_json()["items"]
     assert len(items) == 15 and all(item["level"] == "street" for item in items)
     assert items[0]["center"] == "binhe" and items[0]["rank"] == 1
-    assert all(item["rank"] is None for item in items[1:])  # nothing concluded there
+    # daxi concluded nothing but holds an overdue case: ranked (last), not left out.
+    daxi = items[1]
+    assert (daxi["center"], daxi["rank"], daxi["overdue"]) == ("daxi", 2, 1)
+    assert daxi["timeliness_rate"] == 0.0 and daxi["on_time_rate"] is None
+    assert all(item["rank"] is None for item in items[2:])  # nothing due there
+    # The composite score beside it: no ratings wired in, so timeliness and supplements.
+    binhe = items[0]
+    assert binhe["satisfaction_rate"] is None
+    assert binhe["composite_score"] == composite_score(1.0, None, binhe["supplements_per_case"])
 
 
 def test_the_annual_report_adds_up(hall, walked) -> None:
@@ -159,6 +189,15 @@ def test_csv_export_opens_in_a_spreadsheet(hall, walked) -> None:
     assert binhe["受理件数"] == "3" and binhe["按时办结率"] == "100.00%"
     daxi = dict(zip(rows[0], next(r for r in rows if r[0] == "daxi"), strict=True))
     assert daxi["按时办结率"] == ""  # nothing concluded: no rate, not 0 %
+    # ... but its overdue case counts against its timeliness.
+    assert (daxi["超期未办结件数"], daxi["办结及时率"]) == ("1", "0.00%")
+    assert binhe["办结及时率"] == "100.00%"
+
+    ranking = hall.client.get(RANKING, headers=hall.supervisor.headers,
+                              query_string={"format": "csv"})
+    ranked = list(csv.reader(io.StringIO(ranking.data.decode("utf-8-sig"))))
+    assert ranked[0][:4] == ["排名（按办结及时率）", "中心编码", "中心名称", "综合评分"]
+    assert [r[1] for r in ranked[1:3]] == ["binhe", "daxi"]
 
 
 def test_xlsx_exports(hall, walked) -> None:
@@ -179,8 +218,12 @@ def test_xlsx_exports(hall, walked) -> None:
                              query_string={"year": 2026, "format": "xlsx"})
     book = openpyxl.load_workbook(io.BytesIO(report.data))
     assert book.sheetnames == ["2026年度办件统计", "不予许可理由", "合计核对"]
-    last = [cell.value for cell in book.worksheets[0][book.worksheets[0].max_row]]
+    first = book.worksheets[0]
+    header = [cell.value for cell in first[1]]
+    last = [cell.value for cell in first[first.max_row]]
     assert last[0] == "合计" and last[2] == 4
+    assert last[header.index("超期未办结件数")] == 1  # daxi's, due in 2026 and past
+    assert last[header.index("办结及时率")] == 0.75  # 3 on time / (3 concluded + 1)
 
 
 def test_only_officials_read_the_figures(hall, client) -> None:

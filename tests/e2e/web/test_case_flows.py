@@ -37,8 +37,13 @@ def submit(page, server, name, shop, seats="20"):
     page.fill("#f-form-seats", seats)
     page.select_option("#f-form-cuisine", "热食类")
     page.click("button[type=submit] >> text=提交受理")
+    page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/receipt$"))
+    number = re.search(r"办件编号 (\S+)", page.locator(".flash").inner_text()).group(1)
+    assert page.locator(".receipt-number").inner_text() == number
+    assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}", page.locator(".receipt-code").inner_text())
+    page.click("text=查看办件")
     page.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
-    return re.search(r"办件编号 (\S+)", page.locator(".flash").inner_text()).group(1)
+    return number
 
 
 def test_search_by_number_or_applicant_name(browser, hall, server):
@@ -55,6 +60,8 @@ def test_search_by_number_or_applicant_name(browser, hall, server):
     clerk.click("button >> text=查询")
     assert rows.count() == 1 and first in rows.inner_text()
     assert "王**" in rows.inner_text()  # found by name, shown masked
+    # Posted, not in the URL: no name in the history, the logs or the next Referer.
+    assert "王小" not in clerk.url and "%E7%8E%8B" not in clerk.url
     clerk.fill("#f-q", "赵")
     clerk.click("button >> text=查询")
     assert "没有符合条件的办件" in rows.inner_text()
@@ -116,15 +123,18 @@ def test_chief_sees_the_department_and_reassigns(browser, hall, server, session)
     chief.click(f"table.queue a >> text={number}")
     chief.select_option("#f-assignee", "market.wu")
     chief.click("form.assign-form button")
-    assert "已指派给 market.wu" in chief.locator(".flash").inner_text()
+    assert "已指派给 测试用户market.wu（沈河区政务服务中心）" in chief.locator(".flash").inner_text()
     assert session.scalars(select(ApprovalTask.assignee)).one() == "market.wu"
     screenshot(chief, "chief-task-desktop")
-    # The other approver of the department sees who has it, and may not decide it.
+    # The other approver of the department sees who has it, and gets no decision form.
     other = browser.sign_in("market.li")
-    assert "market.wu" in other.locator("table.queue tbody tr", has_text=number).inner_text()
-    other.click(f"table.queue a >> text={number}")
-    other.click("button[value=approve]")
-    assert "已指派给 market.wu" in other.locator(".error-panel, .flash").first.inner_text()
+    other.click("nav.tabs >> text=本部门全部")
+    row = other.locator("table.queue tbody tr", has_text=number)
+    assert "测试用户market.wu（沈河区政务服务中心）" in row.inner_text()
+    row.locator("a").first.click()
+    assert other.locator("form.decision-form").count() == 0
+    assert "由 测试用户market.wu（沈河区政务服务中心）办理，您不能" in \
+        other.locator(".holder-note").inner_text()
     assert session.scalars(select(ApprovalTask.status)).one() == "pending"
     assignee = browser.sign_in("market.wu")
     assignee.click(f"table.queue a >> text={number}")
@@ -143,8 +153,12 @@ def test_stale_decision_is_refused_with_a_message(browser, hall, server, session
         page.click(f"table.queue a >> text={number}")
     first.click("button[value=approve]")
     first.wait_for_url("**/queue")
+    second.fill("#f-comment", "材料齐全，同意")
     second.click("button[value=approve]")
-    assert "已有决定" in second.locator(".flash").inner_text()
+    assert "已有决定" in second.locator(".error-summary").inner_text()
+    # Decided by the other: no form any more, and the comment typed is kept to copy.
+    assert second.locator("form.decision-form").count() == 0
+    assert "材料齐全，同意" in second.locator(".kept-comment").inner_text()
     assert session.scalars(select(ApprovalTask.decided_by).where(ApprovalTask.stage == 1)) \
         .one() == "market.li"
 
@@ -166,7 +180,7 @@ def test_official_exports_csv_and_xlsx(browser, hall, server):
     assert caught.value.suggested_filename.endswith(".xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(caught.value.path().read_bytes())).active
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["排名", "中心编码", "中心名称"]
+    assert header[:3] == ["排名（按办结及时率）", "中心编码", "中心名称"]
     assert sheet.max_row == 16  # the header and the fifteen streets
 
 
@@ -192,10 +206,10 @@ def test_cases_turn_yellow_then_red_in_every_list(browser, hall, server, frozen_
     assert "tile-yellow" in tile.get_attribute("class")  # a late step; the case is on time
     assert "超期环节1" in tile.inner_text().replace("\n", "").replace(" ", "")
     official.goto(server.url + "/warnings")
-    assert "没有" not in official.locator("section.steps").inner_text()
-    step = official.locator("section.steps tr.row-red", has_text=number)
+    assert number not in official.locator("table.warnings").inner_text()  # the case is on time
+    official.click(".tabs >> text=审批环节")
+    step = official.locator("table.warnings tr.row-red", has_text=number)
     assert step.count() == 1 and "market 局" in step.inner_text()
-    assert number not in official.locator("section.warnings-red").inner_text()  # case on time
     screenshot(official, "official-warnings-desktop")
 
 
@@ -238,6 +252,7 @@ def test_sync_status_per_center(browser, hall, server, session, frozen_clock):
     run("applications", "failed", 6, fetched=40, inserted=40)
     official = browser.sign_in("official")
     official.click("nav >> text=数据同步")
+    official.wait_for_url("**/sync")  # count() does not wait for the navigation
     row = official.locator("table.sync tr.row-red")
     assert row.count() == 1
     text = row.inner_text()

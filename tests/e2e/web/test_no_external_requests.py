@@ -62,8 +62,9 @@ def test_main_pages_request_nothing_beyond_127_0_0_1(browser, people, server, se
     clerk.select_option("#f-form-cuisine", "热食类")
     screenshot(clerk, f"clerk-form-{size}")
     clerk.click("button[type=submit] >> text=提交受理")
-    clerk.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}$"))
-    case_url = clerk.url
+    clerk.wait_for_url(re.compile(r".*/cases/[0-9a-f-]{36}/receipt$"))
+    screenshot(clerk, f"clerk-receipt-{size}")
+    case_url = clerk.url.removesuffix("/receipt")
     visit(clerk, case_url, problems)
     screenshot(clerk, f"clerk-case-{size}")
     visit(clerk, server.url + "/cases", problems)
@@ -97,7 +98,7 @@ def test_main_pages_request_nothing_beyond_127_0_0_1(browser, people, server, se
     leaving = [u for u in browser.requests
                if urlsplit(u).hostname != "127.0.0.1" and not u.startswith(("data:", "about:"))]
     assert leaving == []
-    # Stylesheet, emblem: every asset came from the hub's own /static/.
+    # Stylesheet, emblem, script: every asset came from the hub's own /static/.
     assets = {urlsplit(u).path for u in browser.requests if "/static/" in u}
-    assert {"/static/css/hub.css", "/static/img/emblem.svg"} <= assets
+    assert {"/static/css/hub.css", "/static/img/emblem.svg", "/static/js/hub.js"} <= assets
     assert problems == []  # no CSP violation, no script error, no failed load

@@ -1,39 +1,15 @@
 """The pages over HTTP without a browser, on both backends (the embedded SQLite default
 and PostgreSQL): cookie flags, the line between pages (session + CSRF) and the API
 (bearer token only), and every page of every role rendering."""
-import re
-
 import pytest
 
+from tests.e2e.web.pages import backend, fresh, page_token, sign_in  # noqa: F401
 from tests.factories import PASSWORD
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request):
-    """Both backends here (the browser tests of this folder run on PostgreSQL only)."""
-    return request.param
 
 
 @pytest.fixture
 def app_config():
     return {"session_cookie_secure": True}
-
-
-def fresh(client, method, path, **kwargs):
-    """One request in its own application context, as a server gives it: the test's
-    long-lived context would otherwise carry ``g`` (the form token) from one to the next."""
-    with client.application.app_context():
-        return client.open(path, method=method, **kwargs)
-
-
-def page_token(client, path="/login"):
-    page = fresh(client, "GET", path).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, username):
-    return fresh(client, "POST", "/login", data={
-        "username": username, "password": PASSWORD, "csrf_token": page_token(client)})
 
 
 def test_session_cookie_is_secure_httponly_and_samesite_when_configured(client, people):
@@ -97,10 +73,12 @@ def test_every_page_of_every_role_renders(client, people, session):
             "21010319850612002"), "applicant.phone": "13812345678",
         "form.shop_name": "老边饺子馆"})
     assert submitted.status_code == 302, submitted.text
-    case = submitted.headers["Location"]
+    receipt = submitted.headers["Location"]
+    assert receipt.endswith("/receipt")
+    case = receipt.removesuffix("/receipt")
     task = session.query(ApprovalTask).one()
     pages = {
-        "wang": ["/cases", "/cases/new", "/cases/new/open-restaurant", case, "/me"],
+        "wang": ["/cases", "/cases/new", "/cases/new/open-restaurant", receipt, case, "/me"],
         "li": ["/queue", f"/tasks/{task.id}", case],
         "official": ["/dashboard", "/dashboard/centers/binhe",
                      "/dashboard/centers/binhe/departments/market", "/warnings", "/sync", case,

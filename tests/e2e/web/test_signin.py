@@ -88,3 +88,52 @@ def test_next_only_goes_to_this_site(browser, people, server):
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert page.url.startswith(server.url + "/admin/users")
+
+
+def change_password(page, current, new, confirm):
+    page.fill("#f-current_password", current)
+    page.fill("#f-new_password", new)
+    page.fill("#f-confirm_password", confirm)
+    page.click("main button[type=submit]")
+
+
+def test_an_initial_password_leads_to_the_change_page_until_it_is_changed(browser, people,
+                                                                         server, session):
+    from sqlalchemy import update
+
+    from hub.directory.models import User
+
+    clerk = people.clerk(username="xin", center="binhe")
+    session.execute(update(User).where(User.id == clerk.user.id)
+                    .values(must_change_password=True))
+    page = browser.page(PHONE)
+    page.goto(server.url + "/login")
+    page.fill("#f-username", "xin")
+    page.fill("#f-password", PASSWORD)
+    page.click("button[type=submit] >> text=登录")
+    page.wait_for_url("**/me/password")
+    assert "初始密码或重置密码" in page.locator(".form-errors").inner_text()
+    page.goto(server.url + "/cases")  # nothing else until it is changed
+    assert page.url.endswith("/me/password")
+    screenshot(page, "password-change-required-phone")
+    change_password(page, PASSWORD, "password2026!", "password2026!")
+    assert "常见密码" in page.locator(".field[data-field=new_password] .field-error").inner_text()
+    assert page.locator("#f-new_password").get_attribute("aria-invalid") == "true"
+    change_password(page, PASSWORD, "my own hall passphrase", "my own hall passphrase")
+    page.wait_for_url("**/cases")
+    assert "密码已修改" in page.locator(".flash").inner_text()
+    session.expire_all()
+    assert session.get(User, clerk.user.id).must_change_password is False
+
+
+def test_staff_change_their_own_password_from_their_account_page(browser, people, server):
+    people.approver("market", username="mei")
+    page = browser.sign_in("mei")
+    page.goto(server.url + "/me")
+    page.click("text=修改密码")
+    change_password(page, PASSWORD, "a brand new passphrase", "a brand new passphrase!")
+    assert "两次输入的新密码不一致" in page.locator(
+        ".field[data-field=confirm_password] .field-error").inner_text()
+    change_password(page, PASSWORD, "a brand new passphrase", "a brand new passphrase")
+    page.wait_for_url("**/queue")
+    assert "密码已修改" in page.locator(".flash").inner_text()

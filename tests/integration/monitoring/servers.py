@@ -3,8 +3,6 @@ helpers to wait for subprocesses (Prometheus, gunicorn, a Celery worker)."""
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -13,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
 import requests
 from flask import Flask
 from werkzeug.serving import make_server
@@ -58,16 +55,6 @@ def serve(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-def require_binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (Debian package prometheus; make system-deps)"
-        if os.environ.get("HUB_REQUIRE_SERVICES") == "1":
-            pytest.fail(message, pytrace=False)
-        pytest.skip(f"SKIPPED LOUDLY: {message}")
-    return path
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 20.0) -> None:

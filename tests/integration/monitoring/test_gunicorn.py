@@ -10,16 +10,16 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import CENTERS_FILE
 from tests.e2e.monitoring.exposition import samples, value
 from tests.integration.monitoring.servers import (
     ROOT,
     free_port,
-    require_binary,
     stop,
     wait_for,
 )
 from tests.integration.supervision.cases import application, at, due
+from tests.processes import hub_env
+from tests.services import require_binary
 
 STALE_ROUTE = "/left/by/an/earlier/run"
 
@@ -34,7 +34,7 @@ def _leave_stale_files(folder: Path) -> None:
 
 
 def test_gunicorn_workers_report_together(app, database_url, tx, people, tmp_path) -> None:
-    promtool = require_binary("promtool")
+    promtool = require_binary("promtool", "prometheus")
     people.service_item()
     application(tx, "binhe", at("2026-11-27"), due_at=due("2026-12-11"))
     folder = tmp_path / "metrics"
@@ -42,13 +42,9 @@ def test_gunicorn_workers_report_together(app, database_url, tx, people, tmp_pat
     _leave_stale_files(folder)
 
     port = free_port()
-    env = {**os.environ, "HUB_ENV": "test", "HUB_DATABASE_URL": database_url,
-           "HUB_SECRET_KEY": "test-secret-key", "HUB_PII_KEY": "test-pii-key",
-           "HUB_CENTERS_CONFIG": str(CENTERS_FILE), "HUB_INSTANCE_PATH": str(tmp_path / "i"),
-           "HUB_METRICS_CACHE_SECONDS": "0", "HUB_LOG_LEVEL": "WARNING",
-           "HUB_BIND": f"127.0.0.1:{port}", "HUB_WEB_WORKERS": "2",
-           "PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    env.pop("HUB_BROKER_URL", None)
+    env = hub_env(app, HUB_INSTANCE_PATH=str(tmp_path / "i"), HUB_METRICS_CACHE_SECONDS="0",
+                  HUB_BIND=f"127.0.0.1:{port}", HUB_WEB_WORKERS="2",
+                  PROMETHEUS_MULTIPROC_DIR=str(folder))
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(

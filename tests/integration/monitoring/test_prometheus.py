@@ -14,12 +14,12 @@ from hub.approvals.models import Application
 from tests.integration.monitoring.servers import (
     ROOT,
     free_port,
-    require_binary,
     serve,
     stop,
     wait_for,
 )
 from tests.integration.supervision.cases import application, at, due
+from tests.services import require_binary
 
 RULES = ROOT / "monitoring" / "prometheus" / "rules"
 
@@ -39,7 +39,7 @@ def _fast_rules(workdir: Path) -> list[str]:
 
 
 def _start_prometheus(target: str, workdir: Path) -> tuple[subprocess.Popen[Any], str]:
-    binary = require_binary("prometheus")
+    binary = require_binary("prometheus", "prometheus")
     host_port = target.removeprefix("http://")
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},

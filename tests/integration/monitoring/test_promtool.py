@@ -5,14 +5,15 @@ from __future__ import annotations
 import subprocess
 
 from tests.e2e.monitoring.exposition import families
-from tests.integration.monitoring.servers import ROOT, require_binary
+from tests.integration.monitoring.servers import ROOT
 from tests.integration.supervision.cases import application, at, due, task
+from tests.services import require_binary
 
 PROMETHEUS = ROOT / "monitoring" / "prometheus"
 
 
 def _promtool(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    binary = require_binary("promtool")
+    binary = require_binary("promtool", "prometheus")
     return subprocess.run([binary, *args], cwd=PROMETHEUS, input=stdin.decode() if stdin else None,
                           capture_output=True, text=True, timeout=120)
 

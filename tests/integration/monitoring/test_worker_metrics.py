@@ -2,7 +2,6 @@
 metrics port: the tasks its children ran are counted there, from an emptied directory."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -15,9 +14,11 @@ from kombu import Connection
 
 from hub.celery import quorum_queue
 from hub.config import load_settings
-from tests.conftest import BROKER_URL, CENTERS_FILE, unavailable
+from tests.conftest import BROKER_URL, unavailable
 from tests.e2e.monitoring.exposition import samples
-from tests.integration.monitoring.servers import free_port, require_binary, stop, wait_for
+from tests.integration.monitoring.servers import free_port, stop, wait_for
+from tests.processes import hub_env
+from tests.services import require_binary
 
 TASK = "approvals.scan_warnings"
 
@@ -50,16 +51,13 @@ def _tasks_run(port: int) -> float:
 @pytest.mark.broker
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_worker_counts_its_childrens_tasks(app, database_url, queue, tmp_path) -> None:
-    promtool = require_binary("promtool")
+    promtool = require_binary("promtool", "prometheus")
     folder = tmp_path / "worker-metrics"
     folder.mkdir()
     (folder / "counter_4242.db").write_bytes(b"left by an earlier run")
     port = free_port()
-    env = {**os.environ, "HUB_ENV": "test", "HUB_DATABASE_URL": database_url,
-           "HUB_BROKER_URL": BROKER_URL, "HUB_SECRET_KEY": "test-secret-key",
-           "HUB_PII_KEY": "test-pii-key", "HUB_CENTERS_CONFIG": str(CENTERS_FILE),
-           "HUB_INSTANCE_PATH": str(tmp_path / "i"), "HUB_LOG_LEVEL": "WARNING",
-           "HUB_WORKER_METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    env = hub_env(app, HUB_BROKER_URL=BROKER_URL, HUB_INSTANCE_PATH=str(tmp_path / "i"),
+                  HUB_WORKER_METRICS_PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(folder))
     hub = str(Path(sys.executable).with_name("hub"))
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(

@@ -11,11 +11,8 @@ from hub import db
 from hub.celery import quorum_queue
 from hub.outbox import publishing
 from hub.outbox.services import enqueue
-from tests.integration.outbox.test_worker import (  # noqa: F401 (fixtures)
-    app_config,
-    vhost_url,
-    wait_for,
-)
+from tests.integration.outbox.test_worker import app_config  # noqa: F401 (fixture)
+from tests.processes import wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(60)]
 

@@ -9,11 +9,9 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from kombu import Connection
@@ -25,30 +23,11 @@ from hub.approvals.models import Notification
 from hub.outbox.models import OutboxMessage, ProcessedMessage
 from hub.outbox.publishing import run_relay
 from hub.outbox.services import enqueue
-from tests.conftest import BROKER_URL, unavailable
+from tests.processes import hub_env, wait_for
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow, pytest.mark.timeout(60)]
 ROOT = Path(__file__).resolve().parents[3]
 HUB = str(Path(sys.executable).with_name("hub"))
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=30)
-
-
-@pytest.fixture
-def vhost_url() -> Iterator[str]:
-    """A vhost of this test's own on the real RabbitMQ, deleted afterwards."""
-    name = f"hubtest-{uuid.uuid4().hex[:10]}"
-    try:
-        with Connection(BROKER_URL, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-        _rabbitmqctl("add_vhost", name)
-        _rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
-    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
-        unavailable("RabbitMQ", exc)
-    yield urlsplit(BROKER_URL)._replace(path=f"/{name}").geturl()
-    _rabbitmqctl("delete_vhost", name)
 
 
 @pytest.fixture
@@ -61,15 +40,7 @@ class Worker:
     pool processes with it)."""
 
     def __init__(self, app: Any, markers: Path, log: Path) -> None:
-        settings = app.config["HUB_SETTINGS"]
-        self.env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
-                    "HUB_DATABASE_URL": settings.database_url,
-                    "HUB_BROKER_URL": settings.broker_url,
-                    "HUB_SECRET_KEY": settings.secret_key, "HUB_PII_KEY": settings.pii_key,
-                    "HUB_INSTANCE_PATH": settings.instance_path,
-                    "HUB_CENTERS_CONFIG": settings.centers_config,
-                    "HUB_TASK_DELIVERY_LIMIT": str(settings.task_delivery_limit),
-                    "HUB_TEST_MARKERS": str(markers), "HUB_LOG_LEVEL": "WARNING"}
+        self.env = hub_env(app, HUB_TEST_MARKERS=str(markers))
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -103,15 +74,6 @@ def worker(app, tmp_path: Path) -> Iterator[Worker]:
     started = Worker(app, markers, tmp_path / "worker.log")
     yield started
     started.stop()
-
-
-def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def count(app, model) -> int:  # type: ignore[no-untyped-def]

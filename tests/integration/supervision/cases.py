@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.approvals.models import Application, ApprovalTask
-from hub.clock import SHANGHAI
 from hub.supervision import indicators as ind
 from hub.supervision import rollups
+from hub.timezones import SHANGHAI
 
 _numbers = itertools.count(1)
 
@@ -100,7 +100,9 @@ def plain(row: Application) -> ind.Case:
                     paused=row.status == "supplement_requested")
 
 
-def plain_task(row: ApprovalTask, case_paused: bool = False) -> ind.Case:
+def plain_task(row: ApprovalTask, case_paused: bool = False,
+               supplements: tuple[dt.datetime, ...] = ()) -> ind.Case:
     return ind.Case(submitted_at=row.opened_at, status=row.status, due_at=row.due_at,
                     yellow_at=row.yellow_at, concluded_at=row.decided_at,
-                    paused_working_days=row.paused_working_days, paused=case_paused)
+                    paused_working_days=row.paused_working_days, paused=case_paused,
+                    supplements=supplements)

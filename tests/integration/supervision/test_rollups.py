@@ -23,9 +23,10 @@ from tests.integration.supervision.cases import (
     task,
 )
 
-FIELDS = ("received", "concluded", "on_time", "on_time_rate", "early", "early_rate",
-          "last_day", "last_day_rate", "avg_working_days", "median_working_days",
-          "p90_working_days", "in_progress", "yellow", "red")
+FIELDS = ("received", "concluded", "on_time", "on_time_rate", "overdue", "timeliness_rate",
+          "early", "early_rate", "last_day", "last_day_rate", "avg_working_days",
+          "median_working_days", "p90_working_days", "in_progress", "yellow", "red",
+          "supplement_requests", "supplements_per_case")
 
 
 @pytest.fixture
@@ -76,6 +77,8 @@ def test_center_figures_equal_the_formulas_case_by_case(session, week, frozen_cl
     assert (binhe["received"], binhe["concluded"], binhe["on_time"]) == (7, 4, 3)
     assert binhe["on_time_rate"] == 0.75 and binhe["early"] == 2 and binhe["last_day"] == 1
     assert (binhe["in_progress"], binhe["yellow"], binhe["red"]) == (3, 1, 1)
+    # Open past its deadline: overdue (the paused one is not); 3 on time / (4 + 1).
+    assert binhe["overdue"] == 1 and binhe["timeliness_rate"] == 0.6
     assert rows["daxi"]["avg_working_days"] == 4.0  # Mon 16 → Tue 24: 6 days, 2 paused
     silent = rows["wulihe"]
     assert silent["received"] == 0 and silent["on_time_rate"] is None
@@ -89,6 +92,11 @@ def test_a_period_counts_each_event_on_its_own_day(session, week, frozen_clock) 
     # Received on the 20th: the overdue case; concluded on the 20th: the last-second one.
     binhe = rows["binhe"]
     assert (binhe["received"], binhe["concluded"], binhe["red"]) == (1, 1, 1)
+    # Due on the 20th: the three concluded ones; the overdue case fell due on the 27th.
+    assert binhe["overdue"] == 0
+    due_27 = {r["center"]: r for r in services.center_figures(
+        session, now, dt.date(2026, 11, 27), dt.date(2026, 11, 27))}["binhe"]
+    assert (due_27["received"], due_27["overdue"], due_27["timeliness_rate"]) == (0, 1, 0.0)
 
 
 def test_a_conclusion_is_counted_when_it_happens(tx, session, week, frozen_clock) -> None:
@@ -189,14 +197,18 @@ def test_department_figures_and_decision_histogram(tx, session, people, frozen_c
     rows = {r["department"]: r for r in services.department_figures(session, now)}
     cal = load_calendar(session)
     for department in ("market", "fire"):
-        cases = [plain_task(t, t.application_id == paused_case.id) for t in tasks
-                 if t.department_code == department]
+        cases = [plain_task(t, t.application_id == paused_case.id,
+                            supplements=(at("2026-11-24"),) if t.id == asked.id else ())
+                 for t in tasks if t.department_code == department]
         expected = ind.figures(ind.tally(cases, cal, now,
                                          concluded_statuses=ind.TASK_CONCLUDED))
         assert {k: rows[department][k] for k in FIELDS} == expected
     market, fire = rows["market"], rows["fire"]
     assert (market["received"], market["concluded"], market["on_time"]) == (4, 2, 1)
     assert (market["in_progress"], market["red"]) == (2, 1)
+    # The red step is overdue, the paused one is not: 1 on time / (2 decided + 1 overdue).
+    assert (market["overdue"], market["timeliness_rate"]) == (1, 0.3333)
+    assert (fire["supplement_requests"], fire["supplements_per_case"]) == (1, 0.5)
     assert fire["last_day"] == 1 and fire["concluded"] == 2
     assert fire["avg_working_days"] == 2.5  # Mon 16 → Thu 19: 3; Mon 23 → Fri 27: 4 − 2 paused
 

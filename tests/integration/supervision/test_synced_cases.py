@@ -17,9 +17,9 @@ from tests.e2e.monitoring.exposition import samples, value
 from tests.integration.supervision.cases import plain
 from tests.integration.sync.conftest import fake_center, http_center, sync  # noqa: F401
 
-FIELDS = ("received", "concluded", "on_time", "on_time_rate", "early", "last_day",
-          "avg_working_days", "median_working_days", "p90_working_days", "in_progress",
-          "yellow", "red")
+FIELDS = ("received", "concluded", "on_time", "on_time_rate", "overdue", "timeliness_rate",
+          "early", "last_day", "avg_working_days", "median_working_days", "p90_working_days",
+          "in_progress", "yellow", "red")
 
 
 def _expected(session, frozen_clock) -> dict:  # type: ignore[no-untyped-def]

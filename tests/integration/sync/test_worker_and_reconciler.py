@@ -3,26 +3,20 @@ queue ``sync.<center>``; runs whose worker died are marked failed and run again.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import time
-import uuid
-from urllib.parse import urlsplit
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from kombu import Connection
 from sqlalchemy import select
 
 from adapters.sample.data import application_records
 from hub import db as hub_db
 from hub.sync import services, tasks
 from hub.sync.models import SyncRun
-from tests.conftest import BROKER_URL, unavailable
 from tests.integration.sync.conftest import TOKEN_ENV, counts
+from tests.processes import hub_env
 
 ROOT = Path(__file__).resolve().parents[3]
 HUB = str(Path(sys.executable).with_name("hub"))
@@ -106,21 +100,6 @@ def test_the_nightly_fan_out_syncs_every_center_that_has_an_adapter(app, http_ce
 # -- A real worker on RabbitMQ ---------------------------------------------------------------
 
 
-@pytest.fixture
-def vhost_url() -> Iterator[str]:
-    name = f"hubsync-{uuid.uuid4().hex[:10]}"
-    try:
-        with Connection(BROKER_URL, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-        for args in (("add_vhost", name), ("set_permissions", "-p", name, "guest", ".*", ".*", ".*")):
-            subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=30)
-    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
-        unavailable("RabbitMQ", exc)
-    parts = urlsplit(BROKER_URL)
-    yield f"{parts.scheme}://{parts.netloc}/{name}"
-    subprocess.run(["rabbitmqctl", "delete_vhost", name], capture_output=True, timeout=30)
-
-
 @pytest.mark.broker
 @pytest.mark.slow
 @pytest.mark.timeout(120)
@@ -152,13 +131,8 @@ def test_a_worker_on_the_centers_queue_carries_out_the_run(vhost_url, database_u
     fake_center.faults.delay_seconds = delay
     monkeypatch.setenv(TOKEN_ENV, fake_center.token)
     point(app, "binhe", http_stanza(fake_center, batch_size=page))
-    settings = app.config["HUB_SETTINGS"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HUB_ENV": "test",
-           "HUB_DATABASE_URL": settings.database_url, "HUB_BROKER_URL": vhost_url,
-           "HUB_SECRET_KEY": settings.secret_key, "HUB_PII_KEY": settings.pii_key,
-           "HUB_INSTANCE_PATH": settings.instance_path, "HUB_CENTERS_CONFIG": settings.centers_config,
-           "HUB_LOG_LEVEL": "INFO", "HUB_SYNC_PREPARE_AFTER": "1" if handoff else "0",
-           TOKEN_ENV: fake_center.token}
+    env = hub_env(app, HUB_BROKER_URL=vhost_url, HUB_LOG_LEVEL="INFO",
+                  HUB_SYNC_PREPARE_AFTER="1" if handoff else "0", **{TOKEN_ENV: fake_center.token})
     worker = subprocess.Popen([HUB, "worker", "--queues", "sync.binhe", "--concurrency", "1",
                                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
                                "--without-heartbeat"], env=env, cwd=ROOT, start_new_session=True,

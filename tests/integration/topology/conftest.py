@@ -2,16 +2,13 @@
 PostgreSQL and a virtual host of their own on the real RabbitMQ (its queues go with it)."""
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from kombu import Connection
 
-from tests.conftest import ADMIN_DATABASE_URL, BROKER_URL, unavailable
+from tests.conftest import ADMIN_DATABASE_URL, unavailable
 
 
 @pytest.fixture
@@ -32,23 +29,3 @@ def throwaway_database() -> Iterator[str]:
                              "WHERE datname = :n"), {"n": name})
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     engine.dispose()
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def throwaway_vhost() -> Iterator[str]:
-    """A virtual host of this test's own; deleting it purges every queue declared in it."""
-    name = f"hub-topology-{uuid.uuid4().hex[:10]}"
-    try:
-        with Connection(BROKER_URL, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-        _rabbitmqctl("add_vhost", name)
-        user = urlsplit(BROKER_URL).username or "guest"
-        _rabbitmqctl("set_permissions", "-p", name, user, ".*", ".*", ".*")
-    except Exception as exc:  # unreachable broker or no rabbitmqctl: say so loudly
-        unavailable("RabbitMQ", exc)
-    yield urlsplit(BROKER_URL)._replace(path=f"/{name}").geturl()
-    _rabbitmqctl("delete_vhost", name)

@@ -61,7 +61,7 @@ def test_the_web_command_is_gunicorn_with_the_projects_config_and_app(tmp_path):
     assert args == ["--config", "python:hub.gunicorn_conf", "hub.wsgi:app"]
     # gunicorn itself loads the config module and imports the app, then exits.
     env = {**os.environ, "HUB_ENV": "production", "HUB_SECRET_KEY": "s" * 32,
-           "HUB_PII_KEY": "p" * 32, "HUB_INSTANCE_PATH": str(tmp_path),
+           "HUB_PII_KEY": "p" * 32, "HUB_AUDIT_KEY": "a" * 32, "HUB_INSTANCE_PATH": str(tmp_path),
            "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     env.pop("HUB_BROKER_URL", None)
@@ -121,8 +121,8 @@ def test_no_secret_is_written_in_the_compose_file():
         assert "env_file" not in service or service["env_file"] == ".env", name
     # Each secret it takes is one .env.example asks for (an empty line to fill in).
     assert taken == {"POSTGRES_PASSWORD", "RABBITMQ_PASSWORD", "GRAFANA_ADMIN_PASSWORD"}
-    assert {k for k, v in example.values.items() if not v} >= taken | {"HUB_SECRET_KEY",
-                                                                       "HUB_PII_KEY"}
+    assert {k for k, v in example.values.items() if not v} >= taken | {
+        "HUB_SECRET_KEY", "HUB_PII_KEY", "HUB_AUDIT_KEY"}
     assert not any(example.values.values()), "the example must not carry a secret"
 
 

@@ -112,7 +112,8 @@ def test_the_installed_package_migrates_and_loads_the_app_outside_the_source_tre
     home = tmp_path / "var-lib-hub"  # the image's WORKDIR, far from the sources
     home.mkdir()
     env = {**os.environ, "PYTHONPATH": str(lib), "HUB_ENV": "production",
-           "HUB_SECRET_KEY": "s" * 43, "HUB_PII_KEY": "p" * 43, "HUB_INSTANCE_PATH": str(home),
+           "HUB_SECRET_KEY": "s" * 43, "HUB_PII_KEY": "p" * 43, "HUB_AUDIT_KEY": "a" * 43,
+           "HUB_INSTANCE_PATH": str(home),
            "HUB_DATABASE_URL": f"sqlite:///{home / 'hub.sqlite3'}"}
     for name in ("HUB_BROKER_URL", "HUB_CENTERS_CONFIG", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)

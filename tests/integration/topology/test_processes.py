@@ -34,7 +34,7 @@ LONG_RUNNING = ("web", "worker", "worker-sync", "beat")
 # What the operator writes into .env (copied from .env.example).
 FILLED_IN = {"POSTGRES_PASSWORD": "pg-pass", "RABBITMQ_PASSWORD": "mq-pass",
              "GRAFANA_ADMIN_PASSWORD": "gf-pass", "HUB_SECRET_KEY": "k" * 43,
-             "HUB_PII_KEY": "p" * 43}
+             "HUB_PII_KEY": "p" * 43, "HUB_AUDIT_KEY": "a" * 43}
 
 
 class Topology:
@@ -122,9 +122,9 @@ class Topology:
 
 
 @pytest.fixture
-def topology(tmp_path: Path, throwaway_database: str, throwaway_vhost: str
+def topology(tmp_path: Path, throwaway_database: str, vhost_url: str
              ) -> Iterator[Topology]:
-    started = Topology(tmp_path, throwaway_database, throwaway_vhost)
+    started = Topology(tmp_path, throwaway_database, vhost_url)
     yield started
     started.kill()  # whatever a failing test left running
 
@@ -194,7 +194,7 @@ def test_web_workers_and_beat_run_a_case_and_a_sync_then_stop_cleanly(topology):
     body = {"service_item": "business-license-change", "center": "binhe",
             "applicant": {"name": "王建国", "phone": "13912345678",
                           "id_number": with_check_character("21010319800101123")},
-            "form": {"company": "沈阳盛京商贸有限公司", "credit_code": "91210103MA0XYZ1234",
+            "form": {"company": "沈阳盛京商贸有限公司", "credit_code": "91210103MA0XY1234X",
                      "change": "住所"}}
     case = hub.post("clerk-binhe", "/api/v1/applications", body, 201,
                     **{"Idempotency-Key": f"topology-{uuid.uuid4().hex}"})

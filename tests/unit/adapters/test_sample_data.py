@@ -30,3 +30,12 @@ def test_synced_cases_carry_valid_id_numbers() -> None:
     records = list(application_records("binhe", 200))
     assert all(r["applicant_id_number"][-1] == check_digit(r["applicant_id_number"][:17])
                for r in records)
+
+
+def test_a_blank_writing_center_exports_empty_fields_as_empty_strings():
+    from adapters.sample.data import BLANK_WRITING_CENTERS, as_exported, staff_records
+
+    center = BLANK_WRITING_CENTERS[0]
+    exported = as_exported(center, staff_records(center, 6))
+    assert [r["department"] for r in exported if r["roles"] == "clerk"] == [""] * 4
+    assert as_exported("binhe", staff_records("binhe", 6)) == staff_records("binhe", 6)

@@ -16,16 +16,10 @@ from hub.approvals.calendar import (
     qingming,
     statutory_holidays,
 )
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
+from tests.factories import official_calendar as official
 
 D = dt.date
-
-
-def official(*years: int) -> WorkingCalendar:
-    return WorkingCalendar(
-        holidays=frozenset(d for d in constants.holidays if d.year in years),
-        workdays=frozenset(d for d in constants.workdays if d.year in years),
-        official_years=frozenset(years))
 
 
 CAL = official(2025, 2026)

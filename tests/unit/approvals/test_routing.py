@@ -19,7 +19,7 @@ from hypothesis.stateful import (
 from hub.approvals import routing
 from hub.approvals.calendar import WorkingCalendar, deadline, end_of_day, local_date
 from hub.approvals.routing import RoutingError, Stage, StageTask
-from hub.clock import SHANGHAI
+from hub.timezones import SHANGHAI
 
 CAL = WorkingCalendar(
     holidays=frozenset(d for d in constants.holidays if d.year in (2025, 2026)),

@@ -12,7 +12,6 @@ from hub.approvals import routing
 from hub.approvals.calendar import WorkingCalendar
 from hub.approvals.forms import form_errors
 from hub.approvals.schemas import SubmissionSchema
-from hub.clock import SHANGHAI
 from hub.demo.plan import (
     DAY_MINUTES,
     Decide,
@@ -27,6 +26,7 @@ from hub.demo.plan import (
     working_days_of_week,
 )
 from hub.seed import SERVICE_ITEMS
+from hub.timezones import SHANGHAI
 
 CALENDAR = WorkingCalendar(holidays=frozenset(), workdays=frozenset(),
                            official_years=frozenset({2026}))
@@ -150,7 +150,8 @@ def test_answers_fit_each_items_form_and_applicants_pass_the_apis_schema():
                                      "form": dict(event.form)})
         if isinstance(event, (Submit, Resubmit)):
             item = DEFINITIONS[forms[event.case][0]]
-            assert form_errors(item["form"], event.form) == {}, event
+            assert form_errors(item["form"], event.form, today=local(event.at).date()) == {}, \
+                event
         if isinstance(event, Resubmit):
             assert event.form != forms[event.case][1]  # the supplement changed something
 

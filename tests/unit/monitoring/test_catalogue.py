@@ -18,6 +18,10 @@ API_MD_METRICS = {
     "hub_sync_last_success_timestamp_seconds": ("gauge", ("center", "stream")),
     "hub_sync_records_total": ("counter", ("center", "stream", "result")),
     "hub_http_request_duration_seconds": ("histogram", ("method", "route", "status")),
+    "hub_tickets_received_total": ("counter", ("center", "kind", "channel")),
+    "hub_tickets_open": ("gauge", ("center", "kind", "overdue")),
+    "hub_ratings_total": ("counter", ("center", "level")),
+    "hub_appointments_total": ("counter", ("center", "outcome")),
 }
 
 

@@ -1,8 +1,9 @@
 """Celery as DESIGN.md §4 asks, and the one beat schedule."""
 from __future__ import annotations
 
-from hub.celery import DEAD_LETTER_EXCHANGE, TASK_MODULES, celery_config, quorum_queue
+from hub.celery import TASK_MODULES, celery_config, quorum_queue
 from hub.config import load_settings
+from hub.outbox.publishing import DEAD_LETTER_EXCHANGE
 from hub.schedule import TIMEZONE, beat_schedule
 
 
@@ -40,11 +41,8 @@ def test_beat_schedule_is_in_shanghai_time_and_names_registered_tasks():
 
     from celery import Celery
 
-    from hub.celery import _module_exists
-
     for name in TASK_MODULES:  # as the composition root does
-        if _module_exists(name):
-            importlib.import_module(name)
+        importlib.import_module(name)
     schedule = beat_schedule(settings(warning_scan_minutes=5))
     config = celery_config(settings())
     assert config["timezone"] == TIMEZONE == "Asia/Shanghai"

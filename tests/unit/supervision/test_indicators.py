@@ -1,14 +1,15 @@
 """The indicator formulas on hand-built cases (no I/O)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
 import pytest
 
 from hub.approvals.calendar import WorkingCalendar, deadline
-from hub.clock import SHANGHAI
 from hub.supervision import indicators as ind
+from hub.timezones import SHANGHAI
 
 # 2026 as officially published for these tests: National Day 1–7 October off, Sunday
 # 27 September and Saturday 10 October worked (调休上班).
@@ -97,7 +98,7 @@ def test_local_date_is_shanghais() -> None:
         ind.local_date(dt.datetime(2026, 12, 1))
 
 
-# -- early, last day, warnings ---------------------------------------------------------------
+# -- early, last day ---------------------------------------------------------------------
 
 
 def test_early_means_a_working_day_or_more_before_the_due_day() -> None:
@@ -116,16 +117,6 @@ def test_last_day_is_the_due_dates_shanghai_date() -> None:
     assert ind.last_day(at("2026-12-04", "23:59:59"), due("2026-12-04"))
     assert not ind.last_day(at("2026-12-03", "23:59:59"), due("2026-12-04"))
     assert not ind.last_day(at("2026-12-05", "00:00:00"), due("2026-12-04"))
-
-
-def test_warning_cards() -> None:
-    due_at, yellow_at = due("2026-12-04"), at("2026-12-03", "00:00:00")
-    assert ind.warning(at("2026-12-02"), due_at, yellow_at) == "none"
-    assert ind.warning(at("2026-12-03"), due_at, yellow_at) == "yellow"
-    assert ind.warning(at("2026-12-04", "23:59:59"), due_at, yellow_at) == "yellow"
-    assert ind.warning(at("2026-12-05", "00:00:00"), due_at, yellow_at) == "red"
-    assert ind.warning(at("2026-12-09"), due_at, yellow_at, paused=True) == "none"
-    assert ind.warning(at("2026-12-09"), None, None) == "none"
 
 
 def test_decision_buckets_run_from_an_hour_to_twenty_days() -> None:
@@ -160,11 +151,11 @@ def test_mean_median_and_90th_percentile_of_a_distribution() -> None:
 
 
 def test_rank_shares_places_and_puts_streets_without_cases_last() -> None:
-    rows = [{"center": "a", "on_time_rate": 0.9, "concluded": 10},
-            {"center": "b", "on_time_rate": None, "concluded": 0},
-            {"center": "c", "on_time_rate": 1.0, "concluded": 3},
-            {"center": "d", "on_time_rate": 0.9, "concluded": 20},
-            {"center": "e", "on_time_rate": 0.5, "concluded": 2}]
+    rows = [{"center": "a", "timeliness_rate": 0.9, "concluded": 10},
+            {"center": "b", "timeliness_rate": None, "concluded": 0},
+            {"center": "c", "timeliness_rate": 1.0, "concluded": 3},
+            {"center": "d", "timeliness_rate": 0.9, "concluded": 20},
+            {"center": "e", "timeliness_rate": 0.5, "concluded": 2}]
     ranked = ind.rank(rows)
     assert [(r["center"], r["rank"]) for r in ranked] == [
         ("c", 1), ("d", 2), ("a", 2), ("e", 4), ("b", None)]
@@ -200,6 +191,9 @@ def test_figures_of_hand_built_cases() -> None:
     assert figures["median_working_days"] == 5.0
     assert figures["p90_working_days"] == 5.0
     assert (figures["in_progress"], figures["yellow"], figures["red"]) == (2, 0, 1)
+    # The red one is overdue (the paused one is not: its deadline moves when it resumes).
+    assert figures["overdue"] == 1
+    assert figures["timeliness_rate"] == 0.5  # 2 on time / (3 concluded + 1 overdue)
 
 
 def test_a_period_counts_receipts_and_conclusions_by_their_own_dates() -> None:
@@ -226,3 +220,115 @@ def test_the_counting_calendar_agrees_with_the_calendar() -> None:
     # An empty or absurd span falls back to the calendar itself.
     wide = ind.CountingCalendar(CAL, dt.date(1900, 1, 1), dt.date(2026, 12, 31))
     assert wide.working_days_between(dt.date(2026, 9, 25), dt.date(2026, 10, 9)) == 6
+
+
+# -- overdue and timeliness: deadlines that pass while a case is open ---------------------
+
+
+def _open(submitted: str, due_day: str, *, paused: bool = False,
+          status: str = "in_review") -> ind.Case:
+    return ind.Case(at(submitted), "supplement_requested" if paused else status,
+                    due(due_day), None, paused=paused)
+
+
+def test_an_open_case_turns_overdue_in_the_second_after_its_due_day() -> None:
+    case = _open("2026-11-30", "2026-12-04")
+    assert not ind.is_overdue(at("2026-12-04", "23:59:59"), case.due_at)
+    assert not ind.is_overdue(at("2026-12-04", "23:59:59") + dt.timedelta(microseconds=999_999),
+                              case.due_at)
+    assert ind.is_overdue(at("2026-12-05", "00:00:00"), case.due_at)
+
+
+def test_overdue_needs_a_running_clock_and_a_deadline() -> None:
+    late = at("2026-12-20")
+    assert not ind.is_overdue(late, due("2026-12-04"), running=False)
+    assert not ind.is_overdue(late, None)
+
+
+def test_the_same_open_case_counts_once_its_deadline_passes() -> None:
+    """Nothing changes in the case; only the clock moves past its due day."""
+    cases = [ind.Case(at("2026-11-30"), "approved", due("2026-12-04"), None,
+                      at("2026-12-02")),
+             _open("2026-11-30", "2026-12-04")]
+    before = ind.figures(ind.tally(cases, CAL, at("2026-12-04", "17:00:00")))
+    after = ind.figures(ind.tally(cases, CAL, at("2026-12-07", "09:00:00")))
+    assert (before["overdue"], before["timeliness_rate"]) == (0, 1.0)
+    assert (after["overdue"], after["timeliness_rate"]) == (1, 0.5)
+    # The on-time rate looks only at what was concluded: it stays at 100 %.
+    assert before["on_time_rate"] == after["on_time_rate"] == 1.0
+
+
+def test_overdue_counts_cases_by_the_day_they_fell_due_whenever_received() -> None:
+    now = at("2026-12-21")
+    cases = [_open("2026-10-12", "2026-11-20"),  # received in October, due in November
+             _open("2026-11-23", "2026-12-04"),  # due in December
+             _open("2026-12-14", "2026-12-25")]  # not yet due
+    november = ind.tally(cases, CAL, now, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    december = ind.tally(cases, CAL, now, dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    all_time = ind.tally(cases, CAL, now)
+    assert (november.received, november.overdue) == (1, 1)
+    assert (december.received, december.overdue) == (1, 1)
+    assert all_time.overdue == 2
+
+
+def test_a_paused_case_is_not_overdue_until_its_clock_runs_again() -> None:
+    waiting = _open("2026-11-30", "2026-12-04", paused=True)
+    assert ind.tally([waiting], CAL, at("2026-12-20")).overdue == 0
+    resumed = dataclasses.replace(waiting, status="in_review", paused=False)
+    assert ind.tally([resumed], CAL, at("2026-12-20")).overdue == 1
+
+
+def test_a_case_concluded_late_is_late_not_overdue() -> None:
+    late = ind.Case(at("2026-11-30"), "approved", due("2026-12-04"), None, at("2026-12-08"))
+    figures = ind.figures(ind.tally([late], CAL, at("2026-12-10")))
+    assert (figures["concluded"], figures["on_time"], figures["overdue"]) == (1, 0, 0)
+    assert figures["timeliness_rate"] == 0.0
+
+
+def test_timeliness_is_null_with_nothing_concluded_nor_overdue() -> None:
+    waiting = _open("2026-12-07", "2026-12-18")
+    figures = ind.figures(ind.tally([waiting], CAL, at("2026-12-10")))
+    assert figures["timeliness_rate"] is None and figures["on_time_rate"] is None
+    only_overdue = ind.figures(ind.tally([waiting], CAL, at("2026-12-21")))
+    assert only_overdue["timeliness_rate"] == 0.0 and only_overdue["on_time_rate"] is None
+
+
+def test_a_street_leaving_cases_open_ranks_below_one_that_concludes_them() -> None:
+    """The issue's finding: both 100 % on time, one holding overdue cases."""
+    now = at("2026-12-21")
+    done = [ind.Case(at("2026-12-01"), "approved", due("2026-12-11"), None, at("2026-12-10"))]
+    holding = [*done, _open("2026-12-01", "2026-12-11"), _open("2026-12-02", "2026-12-14")]
+    rows = [{"center": "holding", **ind.figures(ind.tally(holding, CAL, now))},
+            {"center": "done", **ind.figures(ind.tally(done, CAL, now))}]
+    assert rows[0]["on_time_rate"] == rows[1]["on_time_rate"] == 1.0
+    ranked = ind.rank(rows)
+    assert [(r["center"], r["rank"]) for r in ranked] == [("done", 1), ("holding", 2)]
+    assert ranked[1]["timeliness_rate"] == 0.3333
+
+
+def test_supplements_per_case_counts_requests_made_in_the_period() -> None:
+    asked = ind.Case(at("2026-11-30"), "in_review", due("2026-12-18"),
+                     supplements=(at("2026-12-01"), at("2026-12-08")))
+    plain = ind.Case(at("2026-12-02"), "in_review", due("2026-12-18"))
+    december = ind.figures(ind.tally([asked, plain], CAL, at("2026-12-09"),
+                                     dt.date(2026, 12, 1), dt.date(2026, 12, 31)))
+    assert (december["received"], december["supplement_requests"]) == (1, 2)
+    assert december["supplements_per_case"] == 2.0
+    assert ind.figures(ind.Tally())["supplements_per_case"] is None
+
+
+def test_the_composite_score_weighs_the_known_parts() -> None:
+    # 100 × (0.6 × 0.9 + 0.3 × 0.8 + 0.1 × (1 − 0.5)) = 83
+    assert ind.composite_score(0.9, 0.8, 0.5) == 83.0
+    # No ratings yet: timeliness and supplements only, in proportion (0.6 : 0.1).
+    assert ind.composite_score(0.9, None, 0.5) == round(100 * (0.54 + 0.05) / 0.7, 1)
+    # More than one supplement per case counts as one (that part scores 0).
+    assert ind.composite_score(1.0, 1.0, 3.0) == 90.0
+    assert ind.composite_score(0.8) == 80.0  # timeliness alone
+    assert ind.composite_score(None, 1.0, 0.0) is None  # nothing due: no score
+
+
+def test_the_formula_on_the_page_says_the_weights() -> None:
+    for name, weight in ind.COMPOSITE_WEIGHTS:
+        assert f"{weight} ×" in ind.COMPOSITE_FORMULA, name
+    assert sum(weight for _, weight in ind.COMPOSITE_WEIGHTS) == pytest.approx(1.0)

@@ -28,9 +28,11 @@ BASES = {
     ],
 }
 # Values every field is tried with: missing, null, the wrong type, empty, too long,
-# blank, and a few that some fields take and others refuse.
+# blank (as centers' exports write empty fields), padded, and a few that some fields take
+# and others refuse.
 MISSING = object()
-TRIED = [MISSING, None, 123, 1.5, True, [], {}, "", " ", "x" * 200, "approved", "in_review",
+TRIED = [MISSING, None, 123, 1.5, True, [], {}, "", " ", "\t\u3000", " approved ", "x" * 200,
+         "approved", "in_review",
          "2026-11-26T09:00:00+08:00", "not a time", "clerk;admin", "21010219900101123x",
          "1234", "false"]
 

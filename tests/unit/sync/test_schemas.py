@@ -4,7 +4,7 @@ import datetime as dt
 import marshmallow as ma
 import pytest
 
-from hub.sync.schemas import ApplicationRecordSchema, StaffRecordSchema
+from hub.sync.schemas import CANONICAL_SCHEMAS, ApplicationRecordSchema, StaffRecordSchema
 
 CASE = {"external_id": "A1", "service_item": "open-restaurant", "applicant_name": "张三",
         "applicant_id_number": "21010219900101123x", "submitted_at": "2026-11-27 09:00:00",
@@ -51,3 +51,39 @@ def test_deciders_need_a_department():
     with pytest.raises(ma.ValidationError) as caught:
         StaffRecordSchema().load({**STAFF, "roles": "approver"})
     assert "department" in caught.value.messages
+
+
+# A valid record of each stream, with every optional field given, to blank one at a time.
+FULL = {
+    "staff": {**STAFF, "roles": "approver", "department": "fire"},
+    "applications": {**CASE, "status": "approved", "concluded_at": "2026-11-28T09:00:00+08:00",
+                     "deleted": "false"},
+}
+
+
+def outcome(schema, record):
+    try:
+        return schema.load(record)
+    except ma.ValidationError as exc:
+        return exc.messages
+
+
+@pytest.mark.parametrize("stream", sorted(CANONICAL_SCHEMAS))
+@pytest.mark.parametrize("blank", ["", " ", "\t\r\n", "\u3000"])
+def test_every_canonical_field_reads_a_blank_value_as_absent(stream, blank):
+    # Every field, present and future: a center's "" is the field not given (its default
+    # when optional, "missing" when required), whatever kind of field it is.
+    schema = CANONICAL_SCHEMAS[stream]()
+    base = FULL[stream]
+    assert set(schema.load_fields) <= set(base)  # every field is tried
+    for name in schema.load_fields:
+        absent = {k: v for k, v in base.items() if k != name}
+        assert outcome(schema, {**base, name: blank}) == outcome(schema, absent), name
+
+
+@pytest.mark.parametrize("stream", sorted(CANONICAL_SCHEMAS))
+def test_every_canonical_text_value_is_trimmed(stream):
+    schema = CANONICAL_SCHEMAS[stream]()
+    base = FULL[stream]
+    padded = {k: f" \t{v}\u3000 " for k, v in base.items()}
+    assert schema.load(padded) == schema.load(base)
