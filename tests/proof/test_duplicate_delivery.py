@@ -1,8 +1,8 @@
 """Duplicate delivery of every message type, on a real worker and the real broker.
 
 Every outbox topic (``hub/celery.py``'s task modules: ``approvals.notify`` in each of its
-kinds, ``outbound.deliver_task``, ``approvals.recompute_deadlines``) is made by the real
-walks over the API, then each message is published twice more side by side (besides the
+kinds, ``outbound.deliver_task``, and the three recomputations a published year sends:
+cases', tickets' and disclosure requests') is made by the real walks over the API, then each message is published twice more side by side (besides the
 relay's own publication), to a worker running four at once: every effect happens once.
 A sync run's message delivered twice at once runs the sync once.
 """
@@ -22,12 +22,14 @@ from adapters.sample.fake_center import FakeCenter
 from adapters.sample.fake_department import FakeDepartment
 from hub import db
 from hub.approvals import deadlines
+from hub.approvals.calendar import local_date
 from hub.approvals.models import Application, ApprovalTask, Notification
 from hub.audit.models import AuditRecord
 from hub.delivery.models import Delivery
 from hub.directory.models import Department
 from hub.outbox.models import OutboxMessage, ProcessedMessage
 from hub.sync.models import SyncCursor, SyncRun
+from tests.e2e.disclosure.conftest import body as disclosure_body
 from tests.integration.sync.conftest import TOKEN_ENV, point
 from tests.proof.processes import hub_worker, vhost, wait_for
 from tests.proof.test_worker_sigkill import count, queue_depth
@@ -36,7 +38,12 @@ pytestmark = [pytest.mark.postgres, pytest.mark.broker, pytest.mark.slow,
               pytest.mark.timeout(300)]
 
 DEPARTMENT_TOKEN = "HUB_PROOF_DEPARTMENT_TOKEN"
-TOPICS = {"approvals.notify", "outbound.deliver_task", "approvals.recompute_deadlines"}
+TOPICS = {"approvals.notify", "outbound.deliver_task", "approvals.recompute_deadlines",
+          "tickets.recompute_deadlines", "disclosure.recompute_due_dates"}
+# What each recomputation writes once per object whose due date it changed.
+RECOMPUTED = {"approvals.recompute_deadlines": "application.deadline_recomputed",
+              "tickets.recompute_deadlines": "ticket.deadline_recomputed",
+              "disclosure.recompute_due_dates": "disclosure.due_recomputed"}
 KINDS = {"task_opened", "task_reopened", "supplement_requested", "concluded", "warning"}
 
 
@@ -61,7 +68,7 @@ def department(app, hall) -> Iterator[FakeDepartment]:
         yield fake
 
 
-def every_kind_of_message(hall, frozen_clock) -> None:
+def every_kind_of_message(hall, people, frozen_clock) -> None:
     """The walks that write every outbox topic and every kind of notification."""
     approved, supplemented, rejected, withdrawn = (hall.submitted() for _ in range(4))
     hall.decided(hall.task(approved, "market"))  # the next stage opens
@@ -74,22 +81,35 @@ def every_kind_of_message(hall, frozen_clock) -> None:
     assert hall.client.post(f"/api/v1/applications/{withdrawn['id']}/withdraw",
                             json={"reason": "申请人撤回"},
                             headers=hall.clerk.headers).status_code == 200
-    # Three weeks on: open steps are late (cards), and a new case reaches into 2027,
-    # whose schedule is then published (its due dates recomputed).
+    # Three weeks on: open steps are late (cards), and a new case, a complaint and a
+    # disclosure request reach into 2027, whose schedule is then published (their due
+    # dates recomputed).
     frozen_clock.advance(dt.timedelta(days=21))
     with db.get_database(hall.client.application).session_scope() as s:
         scanned = deadlines.scan_warnings(s)
         assert scanned.yellow + scanned.red > 0
     late = hall.submitted()
     assert late["due_at_provisional"] is True
+    operator = people.make("operator", center="binhe")
+    ticket = hall.client.post("/api/v1/tickets", headers=operator.headers, json={
+        "kind": "complaint", "channel": "hotline", "center": "binhe", "subject": "占道经营",
+        "content": "小区门口早市占道经营，影响通行", "caller": {"name": "赵六", "phone": "13912345678"}})
+    assert ticket.status_code == 201 and ticket.get_json()["due_at_provisional"] is True, \
+        ticket.get_json()
+    today = local_date(frozen_clock.now()).isoformat()
+    request = hall.client.post("/api/v1/disclosure/requests",
+                               headers=people.clerk(center="district").headers,
+                               json=disclosure_body(received_on=today))
+    assert request.status_code == 201, request.get_json()
+    assert request.get_json()["due_on_provisional"] is True
     published = hall.client.put("/api/v1/calendar/2027", headers=hall.admin.headers,
                                 json={"holidays": ["2027-01-01", "2027-02-05"], "workdays": []})
     assert published.status_code == 200, published.get_json()
 
 
 def test_every_message_delivered_twice_more_has_each_effect_once(
-        app, hall, department, session, frozen_clock, tmp_path, figures):
-    every_kind_of_message(hall, frozen_clock)
+        app, hall, people, department, session, frozen_clock, tmp_path, figures):
+    every_kind_of_message(hall, people, frozen_clock)
     rows = list(session.scalars(select(OutboxMessage)))
     assert {r.topic for r in rows} == TOPICS
     assert {r.payload.get("kind") for r in rows if r.topic == "approvals.notify"} == KINDS
@@ -128,16 +148,19 @@ def test_every_message_delivered_twice_more_has_each_effect_once(
     assert set(department.received) == {f"task-{r.payload['task_id']}-v"
                                         f"{tasks[r.payload['task_id']].version}" for r in pending}
     assert {d.status for d in session.scalars(select(Delivery))} == {"delivered"}
-    recomputed = collections.Counter(session.scalars(select(AuditRecord.target_id).where(
-        AuditRecord.action == "application.deadline_recomputed")))
-    assert recomputed and set(recomputed.values()) == {1}
+    recomputed = {}
+    for topic, action in RECOMPUTED.items():  # each object changed, and once
+        recomputed[topic] = collections.Counter(session.scalars(
+            select(AuditRecord.target_id).where(AuditRecord.action == action)))
+        assert recomputed[topic] and set(recomputed[topic].values()) == {1}, topic
     figures.write("duplicate_delivery", messages=len(rows), topics=dict(by_topic),
                   notification_kinds=sorted(KINDS), deliveries_per_message=2,
                   processed=sum(processed.values()), notifications=sum(notes.values()),
                   delivered_events=delivered,
                   department_requests=len(department.requests),
                   department_tasks_held=len(department.received),
-                  deadlines_recomputed=sum(recomputed.values()), effects_doubled=0)
+                  due_dates_recomputed={t: sum(c.values()) for t, c in recomputed.items()},
+                  effects_doubled=0)
 
 
 @pytest.fixture
