@@ -75,6 +75,9 @@ class Settings:
     audit_anchor_dir: str = ""  # empty: <instance>/audit-anchors
     audit_anchor_minutes: int = 10
     outbox_relay_batch: int = 200
+    # The embedded default: how often its off-request relay (deliveries to department
+    # systems) looks for retries that fell due while nothing was committed.
+    outbox_off_request_poll_seconds: float = 5.0
     # A task message is delivered at most this many + 1 times (quorum queue delivery
     # limit), then dead-lettered and its outbox row marked failed.
     task_delivery_limit: int = 5

@@ -13,6 +13,11 @@ class FakeDepartment:
         self.token = token
         self.fail_times = 0  # the next N deliveries answer 503
         self.always_fail = False  # every delivery answers 503
+        # While cleared, every delivery waits here before it is answered (a slow system);
+        # ``arrived`` is set as one comes in.
+        self.answer = threading.Event()
+        self.answer.set()
+        self.arrived = threading.Event()
         self.requests: list[tuple[str | None, dict[str, Any]]] = []  # (key, body), every try
         self.received: dict[str, dict[str, Any]] = {}  # what the system holds, once per key
         self._lock = threading.Lock()
@@ -29,6 +34,8 @@ class FakeDepartment:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                fake.arrived.set()
+                fake.answer.wait(60)
                 status = fake.receive(self.headers.get("Authorization"),
                                       self.headers.get("Idempotency-Key"), body)
                 self.send_response(status)
@@ -44,6 +51,7 @@ class FakeDepartment:
         return self
 
     def __exit__(self, *_exc: Any) -> None:
+        self.answer.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

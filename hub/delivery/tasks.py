@@ -12,7 +12,9 @@ from hub.delivery import services
 from hub.delivery.port import SENDER
 
 
-@shared_task(name=DELIVER, acks_late=True)
+# off_request: it waits for a department's system (up to its timeout), so the embedded
+# default runs it in the outbox's own thread, never in the request that committed.
+@shared_task(name=DELIVER, acks_late=True, off_request=True)
 def deliver_task(task_id: str, message_id: str) -> str:
     """One try to deliver an opened approval task to its department's system
     (idempotent); a failed try that a retry can fix schedules the next one."""

@@ -51,14 +51,16 @@ def publisher(celery_app: Celery) -> services.Publisher:
     return publish
 
 
-def run_relay(app: Flask) -> services.RelayReport:
-    """Relay every due message now (batches until none is left, bounded)."""
+def run_relay(app: Flask, topics: services.Topics = services.EVERY_TOPIC
+              ) -> services.RelayReport:
+    """Relay every due message of ``topics`` now (batches until none is left, bounded)."""
     celery_app = app.extensions["celery"]
     limit = app.config["HUB_SETTINGS"].outbox_relay_batch
     total = services.RelayReport()
     with app.app_context(), db.get_database(app).session_scope() as session:
         for _ in range(MAX_ROUNDS):
-            report = services.relay(session, publisher(celery_app), limit=limit)
+            report = services.relay(session, publisher(celery_app), limit=limit,
+                                    topics=topics)
             for field in ("claimed", "sent", "retried", "failed"):
                 setattr(total, field, getattr(total, field) + getattr(report, field))
             if report.claimed < limit:
@@ -66,9 +68,18 @@ def run_relay(app: Flask) -> services.RelayReport:
     return total
 
 
+def off_request_topics(celery_app: Celery) -> frozenset[str]:
+    """The topics whose consumer calls another system (declared on the task with
+    ``off_request=True``): on the embedded default they never run in a request's thread,
+    which would wait for that system's answer, up to its timeout."""
+    return frozenset(name for name, task in celery_app.tasks.items()
+                     if getattr(task, "off_request", False))
+
+
 def kick(app: Flask) -> None:
     """After a commit that wrote messages: relay them now. In-process, the consumers
-    run here (no lock is held: the commit is done); with a broker, a relay task is
+    run here (no lock is held: the commit is done), except those that call another
+    system, which this process's off-request relay runs; with a broker, a relay task is
     queued by this process's kicker, which sends one for all the commits of a few
     milliseconds. A failure only delays the messages: the periodic reconciler re-drives."""
     if getattr(_local, "relaying", False):
@@ -76,15 +87,95 @@ def kick(app: Flask) -> None:
     celery_app = app.extensions["celery"]
     try:
         if celery_app.conf.task_always_eager:
+            remote = off_request_topics(celery_app)
             _local.relaying = True
             try:
-                run_relay(app)
+                run_relay(app, services.Topics(not_=remote))
             finally:
                 _local.relaying = False
+            if remote:
+                off_request_relay(app).kick()
         else:
             _kicker(celery_app).kick()
     except Exception as exc:  # never fail the request that already committed
         log.warning("outbox_kick_failed error=%s", type(exc).__name__)
+
+
+class OffRequestRelay:
+    """The embedded default's relay of the off-request topics, in a thread of its own:
+    kicked after the commits that wrote messages, and every ``poll`` seconds for the
+    retries that fall due while nothing is committed. Its consumers' own commits relay
+    the in-process topics here, in this thread."""
+
+    def __init__(self, app: Flask, poll: float) -> None:
+        self.app = app
+        self.poll = poll
+        self.pending = threading.Event()
+        self.idle = threading.Event()
+        self.idle.set()
+        self.stopped = threading.Event()
+        # Ends with the app's database (its engine disposed: a test's app, a command's).
+        event.listen(db.get_database(app).engine, "engine_disposed", self._stop)
+        self.thread = threading.Thread(target=self._run, name="outbox-off-request",
+                                       daemon=True)
+        self.thread.start()
+
+    def kick(self) -> None:
+        self.idle.clear()
+        self.pending.set()
+
+    def _stop(self, _engine: Any) -> None:
+        self.stopped.set()
+        self.pending.set()
+        _relays.pop((os.getpid(), id(self.app)), None)
+
+    def _run(self) -> None:
+        while True:
+            self.pending.wait(self.poll)
+            if self.stopped.is_set():
+                self.idle.set()
+                return
+            self.idle.clear()
+            self.pending.clear()
+            try:
+                remote = off_request_topics(self.app.extensions["celery"])
+                run_relay(self.app, services.Topics(only=remote))
+            except Exception as exc:  # the next kick or poll tries again
+                log.warning("outbox_off_request_relay_failed error=%s", type(exc).__name__)
+            finally:
+                if not self.pending.is_set():
+                    self.idle.set()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until nothing kicked is left to relay (for tests and the demo's story)."""
+        deadline = time.monotonic() + timeout
+        while not self.idle.wait(0.01) or self.pending.is_set():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the off-request relay did not settle")
+            time.sleep(0.005)
+
+
+_relays: dict[tuple[int, int], OffRequestRelay] = {}
+
+
+def off_request_relay(app: Flask) -> OffRequestRelay:
+    """This process's off-request relay of ``app`` (a forked child starts its own)."""
+    key = (os.getpid(), id(app))
+    found = _relays.get(key)
+    if found is None:
+        with _kickers_lock:
+            found = _relays.get(key)
+            if found is None:
+                poll = app.config["HUB_SETTINGS"].outbox_off_request_poll_seconds
+                found = _relays[key] = OffRequestRelay(app, poll)
+    return found
+
+
+def settle(app: Flask, timeout: float = 30.0) -> None:
+    """Wait for the embedded default's off-request relay, if it runs, to be idle."""
+    found = _relays.get((os.getpid(), id(app)))
+    if found is not None:
+        found.settle(timeout)
 
 
 KICK_WINDOW = 0.05  # seconds: the commits of this window share one relay task

@@ -106,11 +106,27 @@ def wrote_messages(session: Session) -> bool:
     return bool(_WROTE.pop(session))
 
 
-def _claim_batch(session: Session, limit: int) -> list[OutboxMessage]:
+@dataclasses.dataclass(frozen=True)
+class Topics:
+    """Which topics a relay publishes: ``only`` these (None: every topic) but ``not_``
+    these."""
+
+    only: frozenset[str] | None = None
+    not_: frozenset[str] = frozenset()
+
+
+EVERY_TOPIC = Topics()
+
+
+def _claim_batch(session: Session, limit: int, topics: Topics) -> list[OutboxMessage]:
     now = clock.now()
     stmt = (select(OutboxMessage)
             .where(OutboxMessage.status == PENDING, OutboxMessage.available_at <= now)
             .order_by(OutboxMessage.available_at, OutboxMessage.id).limit(limit))
+    if topics.only is not None:
+        stmt = stmt.where(OutboxMessage.topic.in_(sorted(topics.only)))
+    if topics.not_:
+        stmt = stmt.where(OutboxMessage.topic.not_in(sorted(topics.not_)))
     if session.get_bind().dialect.name == "postgresql":
         # Several relays at once each take other rows instead of waiting.
         stmt = stmt.with_for_update(skip_locked=True)
@@ -122,7 +138,8 @@ def _claim_batch(session: Session, limit: int) -> list[OutboxMessage]:
     return rows
 
 
-def relay(session: Session, publish: Publisher, *, limit: int = 200) -> RelayReport:
+def relay(session: Session, publish: Publisher, *, limit: int = 200,
+          topics: Topics = EVERY_TOPIC) -> RelayReport:
     """Publish the due messages: claim a batch (committed), publish each, mark the
     published ones sent (one UPDATE per batch: a crash before it only means they are
     published again once their lease runs out, which consumers dedupe anyway).
@@ -131,7 +148,7 @@ def relay(session: Session, publish: Publisher, *, limit: int = 200) -> RelayRep
     embedded default) can write freely.
     """
     report = RelayReport()
-    rows = _claim_batch(session, limit)
+    rows = _claim_batch(session, limit, topics)
     report.claimed = len(rows)
     sent: list[uuid.UUID] = []
     for row in rows:
@@ -192,5 +209,5 @@ def counts(session: Session) -> dict[str, int]:
     return {PENDING: 0, SENT: 0, FAILED: 0, **{status: n for status, n in rows}}
 
 
-__all__ = ["MAX_ATTEMPTS", "RelayReport", "claim", "counts", "enqueue", "mark_failed", "relay",
-           "wrote_messages"]
+__all__ = ["EVERY_TOPIC", "MAX_ATTEMPTS", "RelayReport", "Topics", "claim", "counts", "enqueue",
+           "mark_failed", "relay", "wrote_messages"]

@@ -2,8 +2,9 @@
 
 Every outbox topic (``hub/celery.py``'s task modules: ``approvals.notify`` in each of its
 kinds, ``outbound.deliver_task``, and the three recomputations a published year sends:
-cases', tickets' and disclosure requests') is made by the real walks over the API, then each message is published twice more side by side (besides the
-relay's own publication), to a worker running four at once: every effect happens once.
+cases', tickets' and disclosure requests') is made by the real walks over the API, then
+each message is published twice more side by side (besides the relay's own
+publication), to a worker running four at once: every effect happens once.
 A sync run's message delivered twice at once runs the sync once.
 """
 from __future__ import annotations

@@ -19,6 +19,7 @@ from hub.approvals.models import ApprovalTask
 from hub.audit.models import AuditRecord
 from hub.delivery.models import Delivery
 from hub.directory.models import Department
+from hub.outbox import publishing
 from hub.outbox.models import OutboxMessage
 
 BACKOFF = 30  # seconds before the first retry (the default), doubled each time
@@ -63,6 +64,7 @@ def submit(client, people):
                       "phone": "13812345678"},
         "form": {"shop_name": "老边饺子馆"}})
     assert response.status_code == 201, response.get_json()
+    publishing.settle(client.application)  # the delivery's own thread has made its try
     return response.get_json()
 
 
@@ -86,6 +88,7 @@ def reconcile(app) -> dict:
 def later(app, frozen_clock, seconds: float) -> None:
     frozen_clock.advance(dt.timedelta(seconds=seconds))
     reconcile(app)
+    publishing.settle(app)  # a poll of the delivery's thread may have taken the retry
 
 
 def test_an_opened_task_is_delivered_once_and_decided_back(app, client, people, session, market):
@@ -112,7 +115,7 @@ def test_an_opened_task_is_delivered_once_and_decided_back(app, client, people, 
 
 def test_a_system_that_is_down_makes_the_request_schedule_a_retry_not_wait_for_it(
         app, client, people, session, market_down, frozen_clock):
-    # The embedded default: the relay runs the delivery in the request's own thread.
+    # The embedded default: the delivery runs in the outbox's own thread.
     assert app.extensions["celery"].conf.task_always_eager
     application = submit(client, people)
     task = market_task(session, application)
@@ -134,6 +137,32 @@ def test_a_system_that_is_down_makes_the_request_schedule_a_retry_not_wait_for_i
     assert session.get(Delivery, task.id).attempts == 2
     [second] = deliveries_due(session, task.id)
     assert second.available_at == frozen_clock.now() + dt.timedelta(seconds=2 * BACKOFF)
+
+
+def test_a_slow_system_never_holds_the_request_that_opened_its_task(
+        app, client, people, session, market):
+    # The embedded default: the department's system takes the task and does not answer
+    # until told; the clerk's submission has its answer meanwhile, and the
+    # case's other steps (in-process consumers) are done.
+    assert app.extensions["celery"].conf.task_always_eager
+    market.answer.clear()
+    clerk = people.clerk()
+    response = client.post("/api/v1/applications", headers=clerk.headers, json={
+        "service_item": "open-restaurant", "center": "binhe",
+        "applicant": {"name": "张三丰", "id_number": with_check_character("21010219900101123"),
+                      "phone": "13812345678"},
+        "form": {"shop_name": "老边饺子馆"}})
+    assert response.status_code == 201, response.get_json()
+    assert market.arrived.wait(30), "the delivery was never tried"
+    task = market_task(session, response.get_json())
+    assert session.get(Delivery, task.id) is None or \
+        session.get(Delivery, task.id).status == "pending"
+    assert market.received == {}  # still waiting for its answer
+    market.answer.set()
+    publishing.settle(app)
+    session.expire_all()
+    assert session.get(Delivery, task.id).status == "delivered"
+    assert list(market.received) == [f"task-{task.id}-v{task.version}"]
 
 
 def test_failures_are_retried_with_backoff_then_delivered(app, client, people, session, market,
