@@ -1,8 +1,9 @@
 """The hub's own processes as tests start them (gunicorn with ``hub/gunicorn_conf.py``,
 ``hub worker``, the ``hub`` command), each in its own process group so SIGKILL takes its
 children too, a RabbitMQ vhost of a test's own, and the environment that gives each
-process the test's hub: its database, keys and clock (``HUB_CLOCK_START``: a process a test starts reads the test's tokens and deadlines on
-the test's clock, not on the machine's calendar)."""
+process the test's hub: its database, keys and clock (``HUB_CLOCK_OFFSET_SECONDS``: a
+process a test starts reads the test's tokens and deadlines on the test's clock, not on
+the machine's calendar)."""
 from __future__ import annotations
 
 import contextlib
