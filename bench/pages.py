@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from hub import db, migrate
 from hub.approvals import services
-from hub.approvals.forms import with_check_character
+from hub.approvals.forms import credit_code_check, with_check_character
 from hub.approvals.models import ApprovalTask
 from hub.clock import FrozenClock
 from hub.directory.services import load_centers
@@ -34,6 +34,11 @@ from hub.timezones import SHANGHAI
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NAME = "hub_bench_pages"
+
+
+def with_credit_check(first17: str) -> str:
+    """A credit code the form check accepts (GB 32100-2015's check character)."""
+    return first17 + credit_code_check(first17)
 
 
 def scratch_database() -> str:
@@ -64,7 +69,8 @@ def populate(app, clock: FrozenClock, cases: int) -> dict[str, int]:
                     "applicant": {"name": f"申请人{n}", "phone": "13812345678",
                                   "id_number": with_check_character(f"21010319850612{n % 1000:03d}")},
                     "form": {"company": f"沈阳某某商贸有限公司{n}",
-                             "credit_code": f"91210103MA{n:08d}", "change": "住所"}}
+                             "credit_code": with_credit_check(f"91210103MA{n:07d}"),
+                             "change": "住所"}}
             application = services.submit_application(session, clerk, body).application
             for task in list(application.tasks):
                 if task.status == "pending" and rng.random() < 0.66:
