@@ -31,9 +31,7 @@ from hub.supervision.models import (
 
 STREET = "street"
 
-# Where the ratings' satisfaction figures come from, once the ratings exist: the
-# composition root registers {center: satisfaction rate} for a period under this key
-# (``app.extensions``); without one the composite score leaves satisfaction out.
+
 def _in_period(column: Any, start: dt.date | None, end: dt.date | None) -> ColumnElement[bool]:
     conditions = []
     if start is not None:
