@@ -13,20 +13,17 @@ from sqlalchemy.orm import Session
 from hub import audit, clock
 from hub.approvals import mapping, routing
 from hub.approvals.models import ApprovalTask
-from hub.approvals.services import load_application
+from hub.approvals.services import load_application, task_in_reach
 from hub.directory.models import User
-from hub.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from hub.permissions import Principal, Scope, require
+from hub.errors import Conflict, PermissionDenied, ValidationFailed
+from hub.permissions import Principal
 
 
 def _locked_task(session: Session, actor: Principal, task_id: uuid.UUID, action: str
                  ) -> ApprovalTask:
     """The pending task, its case's row locked (so a decision or another claim on the case
     waits), once ``actor`` may do ``action`` in its department."""
-    task = session.get(ApprovalTask, task_id)
-    if task is None:
-        raise NotFound("审批任务不存在")
-    require(actor, action, Scope(department=task.department_code))
+    task = task_in_reach(session, actor, task_id, action)
     app = load_application(session, task.application_id, lock=True)
     task = next(t for t in app.tasks if t.id == task_id)
     if task.status != routing.PENDING:

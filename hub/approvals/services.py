@@ -252,13 +252,22 @@ def _record_case_change(session: Session, actor: Principal, app: Application,
 # -- Decisions ----------------------------------------------------------------------------------
 
 
-def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision: str,
-                comment: str | None, version: int) -> tuple[ApprovalTask, Application]:
-    """An approver's (or chief's) decision on a task of their department."""
+def task_in_reach(session: Session, actor: Principal, task_id: uuid.UUID, action: str
+                  ) -> ApprovalTask:
+    """The task if ``actor`` may do ``action`` (``task.decide``, ``task.assign``,
+    ``task.claim``) in its department, else refused: what every step on a task looks up
+    first, before it reads what was sent."""
     task = session.get(ApprovalTask, task_id)
     if task is None:
         raise NotFound("审批任务不存在")
-    require(actor, "task.decide", Scope(department=task.department_code))
+    require(actor, action, Scope(department=task.department_code))
+    return task
+
+
+def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision: str,
+                comment: str | None, version: int) -> tuple[ApprovalTask, Application]:
+    """An approver's (or chief's) decision on a task of their department."""
+    task = task_in_reach(session, actor, task_id, "task.decide")
     if decision in ("reject", "request_supplement") and not (comment or "").strip():
         raise ValidationFailed({"comment": ["不予许可或要求补正时须填写意见"]})
     # Sibling decisions serialise on the application's row; then read the task afresh.

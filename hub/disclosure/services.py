@@ -67,6 +67,15 @@ def readable_request(session: Session, actor: Principal, request_id: uuid.UUID, 
     return req
 
 
+def request_in_reach(session: Session, actor: Principal, request_id: uuid.UUID, action: str, *,
+                     lock: bool = False) -> DisclosureRequest:
+    """The request if ``actor`` may see it (else "not found") and do ``action`` to it (else
+    refused): what every step looks up first, before it reads what was sent."""
+    req = readable_request(session, actor, request_id, lock=lock)
+    require(actor, action, scope_of(req))
+    return req
+
+
 def summary(req: DisclosureRequest) -> dict[str, Any]:
     """What the audit records keep of a request (the requester masked)."""
     return {"number": req.number, "status": req.status, "received_on": req.received_on,
@@ -186,8 +195,7 @@ def masked_requester(req: DisclosureRequest) -> dict[str, Any]:
 
 def _changing(session: Session, actor: Principal, request_id: uuid.UUID, action: str
               ) -> DisclosureRequest:
-    req = readable_request(session, actor, request_id, lock=True)
-    require(actor, action, scope_of(req))
+    req = request_in_reach(session, actor, request_id, action, lock=True)
     if req.status == ANSWERED:
         raise Conflict(f"申请 {req.number} 已于 {req.answered_on} 答复，不能再变更")
     return req
@@ -268,8 +276,7 @@ def answer_request(session: Session, actor: Principal, request_id: uuid.UUID, ou
                    reason: str | None, answered_on: dt.date) -> DisclosureRequest:
     """Answer the request with one of the national form's outcomes (and its reason where
     the form asks); on time when answered by the end of its due day."""
-    req = readable_request(session, actor, request_id, lock=True)
-    require(actor, "disclosure_request.answer", scope_of(req))
+    req = request_in_reach(session, actor, request_id, "disclosure_request.answer", lock=True)
     if req.status == ANSWERED:
         raise Conflict(f"申请 {req.number} 已于 {req.answered_on} 答复，不能重复答复")
     now = today()
@@ -295,8 +302,7 @@ def answer_request(session: Session, actor: Principal, request_id: uuid.UUID, ou
 def requester_in_clear(session: Session, actor: Principal, request_id: uuid.UUID
                        ) -> dict[str, str]:
     """The requester unmasked, to send the answer: the look itself is audited."""
-    req = readable_request(session, actor, request_id)
-    require(actor, "disclosure_request.read_requester", scope_of(req))
+    req = request_in_reach(session, actor, request_id, "disclosure_request.read_requester")
     audit.record(session, actor, "disclosure.requester_viewed", target_type=TARGET,
                  target_id=req.id, center=req.center_code, after={"fields": ["name", "contact"]})
     session.commit()

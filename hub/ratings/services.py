@@ -140,6 +140,18 @@ def load_rating(session: Session, rating_id: int, *, lock: bool = False) -> Rati
     return rating
 
 
+def rating_in_reach(session: Session, actor: Principal, rating_id: int, action: str, *,
+                    lock: bool = False) -> Rating:
+    """The rating if ``actor`` may see it (officials and administrators every one, anyone
+    else their own center's; else "not found") and do ``action`` to it (else refused): what
+    reading one and appealing one look up first, before anything sent is read."""
+    rating = load_rating(session, rating_id, lock=lock)
+    if not (actor.has_role("supervisor", "admin") or actor.center == rating.center_code):
+        raise NotFound("评价不存在")
+    require(actor, action, Scope(center=rating.center_code))
+    return rating
+
+
 def ratings_query(actor: Principal, *, center: str | None = None, level: int | None = None,
                   appeal: str | None = None, start: Any = None, end: Any = None) -> Any:
     """Ratings ``actor`` may list: every center for officials and administrators, their
@@ -199,10 +211,7 @@ def appeal(session: Session, actor: Principal, rating_id: int, reason: str,
            version: int | None = None) -> Rating:
     """The center asks a supervisor to leave out a malicious or mistaken rating (its
     clerks or chiefs); once per rating. Audited. Commits."""
-    rating = load_rating(session, rating_id, lock=True)
-    if not (actor.has_role("supervisor", "admin") or actor.center == rating.center_code):
-        raise NotFound("评价不存在")
-    require(actor, "rating.appeal", Scope(center=rating.center_code))
+    rating = rating_in_reach(session, actor, rating_id, "rating.appeal", lock=True)
     _checked(rating, version)
     if rating.appeal_status is not None:
         raise Conflict("该评价已申诉过，每条评价只能申诉一次")
@@ -243,4 +252,5 @@ def decide_appeal(session: Session, actor: Principal, rating_id: int, decision: 
     return rating
 
 
-__all__ = ["appeal", "decide_appeal", "load_rating", "present", "rate", "ratings_query"]
+__all__ = ["appeal", "decide_appeal", "load_rating", "present", "rate", "rating_in_reach",
+           "ratings_query"]

@@ -10,7 +10,6 @@ from hub import db
 from hub.directory.auth import current_principal, requires
 from hub.errors import NotFound
 from hub.pagination import PageArgs, page_schema, paginate
-from hub.permissions import Scope, require
 from hub.ratings import services
 from hub.ratings.models import Rating
 from hub.ratings.schemas import (
@@ -76,11 +75,8 @@ class RatingItem(MethodView):
     def get(self, rating_id: str) -> Any:
         """One rating, with its rectification and its appeal."""
         session = db.session()
-        rating = services.load_rating(session, _id(rating_id))
-        principal = current_principal()
-        if not principal.has_role("supervisor", "admin") and rating.center_code != principal.center:
-            raise NotFound("评价不存在")
-        require(principal, "rating.list_center", Scope(center=rating.center_code))
+        rating = services.rating_in_reach(session, current_principal(), _id(rating_id),
+                                          "rating.list_center")
         return services.present(rating, session)
 
 

@@ -85,6 +85,15 @@ def readable_ticket(session: Session, actor: Principal, ticket_id: uuid.UUID, *,
     return ticket
 
 
+def ticket_in_reach(session: Session, actor: Principal, ticket_id: uuid.UUID, action: str, *,
+                    lock: bool = False) -> Ticket:
+    """The ticket if ``actor`` may see it (else "not found") and do ``action`` to it (else
+    refused): what every step looks up first, before it reads what was sent."""
+    ticket = readable_ticket(session, actor, ticket_id, lock=lock)
+    require(actor, action, scope_of(ticket))
+    return ticket
+
+
 # -- Rows ↔ the pure lifecycle ----------------------------------------------------------------
 
 
@@ -320,8 +329,7 @@ def open_rectification(session: Session, *, center: str, department: str | None,
 
 def _locked(session: Session, actor: Principal, ticket_id: uuid.UUID, action: str,
             version: int | None) -> Ticket:
-    row = readable_ticket(session, actor, ticket_id, lock=True)
-    require(actor, action, scope_of(row))
+    row = ticket_in_reach(session, actor, ticket_id, action, lock=True)
     if version is not None and version != row.version:
         raise Conflict(f"工单已被他人更新（当前版本 {row.version}），请刷新后重试",
                        current_version=row.version)
@@ -408,8 +416,7 @@ def close_ticket(session: Session, actor: Principal, ticket_id: uuid.UUID, outco
 def caller_in_clear(session: Session, actor: Principal, ticket_id: uuid.UUID) -> dict[str, Any]:
     """The caller's name and phone unmasked, for the callback (its center's operators and
     clerks, supervisors); the look itself is audited."""
-    row = readable_ticket(session, actor, ticket_id)
-    require(actor, "ticket.read_caller", scope_of(row))
+    row = ticket_in_reach(session, actor, ticket_id, "ticket.read_caller")
     audit.record(session, actor, "ticket.caller_viewed", target_type=TARGET, target_id=row.id,
                  center=row.center_code, after={"fields": ["name", "phone"]})
     session.commit()
@@ -422,4 +429,4 @@ def caller_in_clear(session: Session, actor: Principal, ticket_id: uuid.UUID) ->
 __all__ = ["Received", "TicketScope", "assign_ticket", "caller_in_clear", "close_ticket",
            "default_owner", "load_ticket", "open_rectification", "plain", "policy",
            "readable_ticket", "receive_public", "receive_ticket", "reply_ticket", "scope_of",
-           "set_policy", "summary", "transfer_ticket", "write"]
+           "set_policy", "summary", "ticket_in_reach", "transfer_ticket", "write"]

@@ -35,10 +35,13 @@ from hub.web.present import names, remaining_working_days
 
 REGISTRATION_INPUTS = ("channel", "requester.kind", "requester.organisation_kind",
                        "requester.name", "requester.contact", "description", "received_on")
-_STEPS = {"supplement": (DisclosureSupplementSchema, ("reason", "on")),
-          "resubmit": (DisclosureResubmissionSchema, ("on",)),
-          "extend": (DisclosureExtensionSchema, ("reason", "on")),
-          "answer": (DisclosureAnswerSchema, ("outcome", "reason", "answered_on"))}
+# Each step: what it reads, and who may take it (the one permission table's action).
+_STEPS = {"supplement": (DisclosureSupplementSchema, ("reason", "on"),
+                         "disclosure_request.supplement"),
+          "resubmit": (DisclosureResubmissionSchema, ("on",), "disclosure_request.supplement"),
+          "extend": (DisclosureExtensionSchema, ("reason", "on"), "disclosure_request.extend"),
+          "answer": (DisclosureAnswerSchema, ("outcome", "reason", "answered_on"),
+                     "disclosure_request.answer")}
 
 
 def _choices() -> dict[str, Any]:
@@ -137,10 +140,13 @@ def disclosure_requester(request_id: uuid.UUID) -> Any:
           methods=["POST"])
 @page()
 def disclosure_step(request_id: uuid.UUID, step: str) -> Any:
-    schema, inputs = _STEPS[step]
+    schema, inputs, action = _STEPS[step]
+    session, p = db.session(), principal()
+    # A request out of the caller's reach, or a step not theirs, is refused before anything
+    # posted is read (never a form's errors about a request one may not act on).
+    services.request_in_reach(session, p, request_id, action)
     posted = request.form.to_dict()
     raw = {k: posted[k].strip() for k in inputs if posted.get(k, "").strip()}
-    session, p = db.session(), principal()
     try:
         body = forms.load(schema(), raw)
         if step == "supplement":

@@ -18,12 +18,12 @@ from hub.approvals.models import ApprovalTask
 from hub.approvals.schemas import AssignmentSchema, DecisionSchema, VersionSchema
 from hub.directory import services as directory
 from hub.domain_errors import StateConflict
-from hub.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from hub.errors import Conflict, PermissionDenied, ValidationFailed
 from hub.pagination import paginate
 from hub.tickets import lifecycle as lc
 from hub.tickets import queries as ticket_queries
 from hub.tickets.models import Ticket
-from hub.permissions import Scope, allowed, require
+from hub.permissions import Scope, allowed
 from hub.web import forms
 from hub.web.blueprint import bp, page, principal, safe_next
 from hub.web.cases import planned_stages
@@ -79,14 +79,11 @@ def _department_tickets(now: dt.datetime) -> list[dict[str, Any]]:
     return [ticket_queries.present(t, now) for t in db.session().scalars(stmt)]
 
 
-def _task_for_decision(task_id: uuid.UUID) -> ApprovalTask:
-    """The task, if the caller may decide it: a supervisor (who writes nothing) or
-    another department's approver never reaches the decision form."""
-    task = db.session().get(ApprovalTask, task_id)
-    if task is None:
-        raise NotFound("审批任务不存在")
-    require(principal(), "task.decide", Scope(department=task.department_code))
-    return task
+def _task_in_reach(task_id: uuid.UUID, action: str = "task.decide") -> ApprovalTask:
+    """The task, if the caller may do ``action`` in its department: a supervisor (who
+    writes nothing) or another department's approver never reaches its form, and every
+    button on it is refused before anything posted is read."""
+    return services.task_in_reach(db.session(), principal(), task_id, action)
 
 
 def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
@@ -123,13 +120,13 @@ def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
 @bp.route("/tasks/<uuid:task_id>")
 @page("tasks.decide")
 def task(task_id: uuid.UUID) -> Any:
-    return _task_page(_task_for_decision(task_id))
+    return _task_page(_task_in_reach(task_id))
 
 
 @bp.route("/tasks/<uuid:task_id>/decision", methods=["POST"])
 @page("tasks.decide")
 def decide(task_id: uuid.UUID) -> Any:
-    task = _task_for_decision(task_id)
+    task = _task_in_reach(task_id)
     posted = request.form.to_dict()
     raw = {"decision": posted.get("decision", ""), "comment": forms.text(request.form, "comment"),
            "version": forms.integer_or_text(posted.get("version", ""))}
@@ -151,7 +148,7 @@ def decide(task_id: uuid.UUID) -> Any:
 @bp.route("/tasks/<uuid:task_id>/assign", methods=["POST"])
 @page("tasks.assign")
 def assign(task_id: uuid.UUID) -> Any:
-    task = _task_for_decision(task_id)
+    task = _task_in_reach(task_id, "task.assign")
     try:
         raw: dict[str, Any] = {"assignee": forms.text(request.form, "assignee") or ""}
         if request.form.get("version"):
@@ -185,6 +182,7 @@ def release(task_id: uuid.UUID) -> Any:
 
 
 def _hold(task_id: uuid.UUID, change: Any, done: str) -> Any:
+    _task_in_reach(task_id, "task.claim")
     back = safe_next(request.form.get("back")) or url_for("web.task", task_id=task_id)
     try:
         body = forms.load(VersionSchema(), {"version": forms.integer_or_text(

@@ -64,6 +64,9 @@ def _done(action: Any, message: str) -> Any:
 @bp.route("/ratings/<int:rating_id>/appeal", methods=["POST"])
 @page("ratings.appeal")
 def rating_appeal(rating_id: int) -> Any:
+    # Another center's rating is not found, before anything posted is read.
+    services.rating_in_reach(db.session(), principal(), rating_id, "rating.appeal")
+
     def act() -> None:
         reason = forms.text(request.form, "reason")
         body = forms.load(AppealSchema(), {"reason": reason} if reason else {})

@@ -230,6 +230,9 @@ _STEPS = {
 @page("tickets.act")
 def ticket_step(ticket_id: uuid.UUID, step: str) -> Any:
     schema, inputs, done = _STEPS[step]
+    # A ticket out of the caller's reach, or a step not theirs, is refused before anything
+    # posted is read (never a form's errors about a ticket one may not act on).
+    services.ticket_in_reach(db.session(), principal(), ticket_id, f"ticket.{step}")
     posted = request.form.to_dict()
     raw: dict[str, Any] = {name: forms.text(request.form, f"{step}.{name}") for name in inputs}
     raw = {k: v for k, v in raw.items() if v is not None}
