@@ -78,7 +78,9 @@ def prereviews_list() -> Any:
     stmt = prereviews.list_query(principal(), now, status=status)
     result = paginate(db.session(), stmt, [PreReview.due_at, PreReview.id], limit=100,
                       cursor=request.args.get("cursor") or None)
-    rows = [prereviews.present(p, now, [], form=False) for p in result["items"]]
+    session = db.session()
+    rows = [prereviews.present(p, now, materials.of_prereview(session, p.id), form=False)
+            for p in result["items"]]
     return render_template("reception/prereviews.html", nav="prereviews", rows=rows,
                            status=status, statuses=PREREVIEW_STATUSES, labels=PREREVIEW_LABELS,
                            next_cursor=result["next_cursor"], names=names())
