@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from hub import clock, db
 from hub.config import ConfigurationError, Settings
@@ -26,6 +26,7 @@ from hub.throttle.windows import Rate
 log = logging.getLogger("hub.throttle")
 
 _EXTENSION = "hub.throttle"
+_COUNTED = "hub_rate_limit_scopes"  # in ``g``: the scopes this request was counted in
 _SCOPE = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 # Every scope a view declared, with its rate in the code (settings may override it).
 DECLARED: dict[str, Rate] = {}
@@ -57,9 +58,11 @@ def address_key(address: str) -> str:
 def limit(scope: str, *, per_address: int | None = None,
           window: int | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """At most ``per_address`` requests per ``window`` seconds from one client address to
-    the views carrying ``scope`` (without them, ``scope`` was declared before). The view
-    is only marked: the application's hook counts the request before its body is decoded
-    (so malformed requests count too), wherever the decorator sits among the others.
+    the views carrying ``scope`` (without them, ``scope`` was declared before). A view
+    is marked: the application's hook counts the request before its body is decoded
+    (so malformed requests count too), wherever the decorator sits among the others. A
+    function a view calls (a page doing what an API endpoint does) is counted when the
+    request calls it, once per request and scope.
     Settings may change the rate (``HUB_RATE_LIMITS``) or turn limits off
     (``HUB_RATE_LIMIT_ENABLED``)."""
     if per_address is not None and window is not None:
@@ -70,6 +73,11 @@ def limit(scope: str, *, per_address: int | None = None,
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            # A view's limit was counted by the hook before the view ran; a function a
+            # view calls (a page's booking, upload or look-up, under the API's scope)
+            # is counted here, when the request reaches it.
+            if has_request_context() and scope not in g.get(_COUNTED, ()):
+                check_address(scope)
             return view(*args, **kwargs)
 
         wrapper._hub_rate_limit = scope  # type: ignore[attr-defined]
@@ -127,7 +135,9 @@ def check(scope: str, key: str) -> None:
 
 
 def check_address(scope: str) -> None:
-    """``check`` for the client's address (what ``limit`` does before its view)."""
+    """``check`` for the client's address (what ``limit`` does before its view), noted
+    in ``g`` so that ``limit``'s wrapper does not count the request in ``scope`` again."""
+    g.setdefault(_COUNTED, set()).add(scope)
     check(scope, address_key(client_address()))
 
 
