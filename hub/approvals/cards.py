@@ -11,6 +11,11 @@ So an open case or task whose clock runs shows at ``now``:
 - no card (``None``) otherwise, and always while its clock stands (waiting for a
   supplement) or once it is done.
 
+A case shows the worst of its own card and those of its running steps (``worst``): a
+step has its own time limit, and a late step makes the case red although the case's
+own deadline has not passed. Every place that shows a case's card (its page, the
+lists) shows that one.
+
 ``None`` is the one representation of "no card" (the API's ``warning: null``); only the
 metrics write it as the label value ``none``. The SQL forms of the same rule
 (``hub.approvals.queries``) compare columns with the same cut-offs.
@@ -54,3 +59,11 @@ def card(now: dt.datetime, due_at: dt.datetime | None, yellow_at: dt.datetime | 
     if reached(YELLOW, now, due_at, yellow_at):
         return YELLOW
     return None
+
+
+_SEVERITY: dict[Card, int] = {None: 0, YELLOW: 1, RED: 2}
+
+
+def worst(*shown: Card) -> Card:
+    """The most severe of the cards (red over yellow over none); none of them: None."""
+    return max(shown, key=_SEVERITY.__getitem__, default=None)

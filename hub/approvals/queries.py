@@ -62,10 +62,34 @@ def _task_card(now: dt.datetime, level: str) -> Any:
                 card_showing(level, now, ApprovalTask.due_at, ApprovalTask.yellow_at))
 
 
+def _step_showing(now: dt.datetime, level: str) -> Any:
+    """Some running step of the case shows ``level``."""
+    return (select(ApprovalTask.id)
+            .where(ApprovalTask.application_id == Application.id,
+                   ApprovalTask.status == routing.PENDING,
+                   card_showing(level, now, ApprovalTask.due_at, ApprovalTask.yellow_at))
+            .correlate(Application).exists())
+
+
+def shown_card(now: dt.datetime, level: str) -> Any:
+    """``worst_card(...)[0] == level`` in SQL: the card a case shows in the lists and on its
+    page, the worst of its own and its running steps' (red: its own or a step's is red;
+    yellow: neither is red and its own or a step's is yellow)."""
+    red = or_(card_showing(cards.RED, now, Application.due_at, Application.yellow_at),
+              _step_showing(now, cards.RED))
+    if level == cards.RED:
+        return and_(Application.status == routing.IN_REVIEW, red)
+    yellow = or_(card_showing(cards.YELLOW, now, Application.due_at, Application.yellow_at),
+                 _step_showing(now, cards.YELLOW))
+    return and_(Application.status == routing.IN_REVIEW, ~red, yellow)
+
+
 def applications_query(actor: Principal, now: dt.datetime, *, center: str | None = None,
-                       status: str | None = None, warning: str | None = None
-                       ) -> Select[tuple[Application]]:
-    """Cases a clerk (own center) or a supervisor (any) may list, newest first."""
+                       status: str | None = None, warning: str | None = None,
+                       shown: str | None = None) -> Select[tuple[Application]]:
+    """Cases a clerk (own center) or a supervisor (any) may list, newest first.
+    ``warning``: those whose own card (the API's ``warning``) is that level; ``shown``:
+    those that show that card (``worst_warning``, what the pages show)."""
     if center is None and not actor.has_role("supervisor"):
         center = actor.center
     if center is not None:
@@ -78,6 +102,8 @@ def applications_query(actor: Principal, now: dt.datetime, *, center: str | None
         stmt = stmt.where(Application.status == status)
     if warning:
         stmt = stmt.where(_case_card(now, warning))
+    if shown:
+        stmt = stmt.where(shown_card(now, shown))
     return stmt
 
 
@@ -153,14 +179,12 @@ def tasks_query(actor: Principal, now: dt.datetime, *, status: str = routing.PEN
     return stmt
 
 
-def worst_card(case_card: str | None, task_cards: list[str | None]) -> tuple[str | None, bool]:
-    """The card a case's header shows: the worst of its own and its running steps' (a late
-    step is red although the case is on time); and whether it is a step's."""
-    order = {None: 0, cards.YELLOW: 1, cards.RED: 2}
-    worst_step = max(task_cards, key=order.__getitem__, default=None)
-    if order[worst_step] > order[case_card]:
-        return worst_step, True
-    return case_card, False
+def worst_card(case_card: cards.Card, task_cards: list[cards.Card]) -> tuple[cards.Card, bool]:
+    """The card a case shows, on its page and in every list: the worst of its own and its
+    running steps' (``cards.worst``: a late step is red although the case is on time);
+    and whether it is a step's."""
+    shown = cards.worst(case_card, *task_cards)
+    return shown, shown != cards.worst(case_card)
 
 
 def history(session: Session, application_id: uuid.UUID) -> list[AuditRecord]:

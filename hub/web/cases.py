@@ -58,7 +58,7 @@ def cases() -> Any:
     q = (request.form.get("q") or "").strip()[:50] if request.method == "POST" else ""
     now = clock.now()
     session = db.session()
-    stmt = queries.applications_query(principal(), now, status=status, warning=warning)
+    stmt = queries.applications_query(principal(), now, status=status, shown=warning)
     if q:
         stmt = stmt.where(queries.search_condition(q, catalog.company_fields(session)))
     result = paginate(session, stmt, [Application.submitted_at, Application.id],

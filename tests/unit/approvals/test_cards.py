@@ -75,3 +75,10 @@ instants = st.datetimes(min_value=dt.datetime(2026, 12, 4, 23, 59, 57),
 def test_red_exactly_when_a_conclusion_now_would_be_late(now: dt.datetime,
                                                         due_at: dt.datetime) -> None:
     assert (cards.card(now, due_at, None) == "red") == (not ind.on_time(now, due_at))
+
+
+def test_a_case_shows_the_worst_of_its_own_card_and_its_steps() -> None:
+    assert cards.worst() is None and cards.worst(None, None) is None
+    assert cards.worst("yellow", None) == "yellow"
+    assert cards.worst("yellow", "red", None) == "red"  # a late step over a case near its end
+    assert cards.worst(None, "yellow") == "yellow"
