@@ -40,9 +40,12 @@ def period_args() -> tuple[dt.date | None, dt.date | None, dict[str, Any], forms
     return args["start"], args["end"], raw, {}
 
 
-def presets(now: dt.datetime, period: dict[str, Any]) -> list[dict[str, Any]]:
-    """This month, quarter, year and all time as links to this page (the period form
-    shows them), the one in force marked."""
+@bp.app_template_global("period_links")
+def period_links(period: dict[str, Any]) -> list[dict[str, Any]]:
+    """This month, quarter, year and all time as links to this page, the one in force
+    marked: the period form (``dashboard/_period.html``) asks for them itself, so every
+    page that shows the form shows them."""
+    now = clock.now()
     here = dict(request.view_args or {})
     found = [{"label": label, "url": url_for(request.endpoint or "web.dashboard", **here,
                                              **{"from": start.isoformat(),
@@ -118,7 +121,6 @@ def dashboard() -> Any:
                            ranking=ranking, satisfaction=satisfaction_ranking, chart=chart,
                            totals=totals, period=raw,
                            start=start, end=end, errors=errors, now=now,
-                           presets=presets(now, raw),
                            formula=COMPOSITE_FORMULA,
                            satisfaction_known=any(
                                rate is not None for rate in satisfaction.values()),
@@ -166,7 +168,6 @@ def dashboard_center(code: str) -> Any:
     return render_template("dashboard/center.html", nav="dashboard", row=row, chart=chart,
                            totals=totals, departments=departments, cases=center_cases,
                            next_cursor=cases["next_cursor"], period=raw, errors=errors,
-                           presets=presets(now, raw),
                            names=names(), code=code)
 
 
