@@ -32,6 +32,7 @@ from hub.approvals.calendar import local_date
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.numbers import next_value
 from hub.catalog.models import ServiceItem
+from hub.catalog.publication import not_offered
 from hub.db import upsert
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -57,8 +58,12 @@ def _refused(exc: rules.SlotRefused) -> ValidationFailed:
 def _item_and_capacity(session: Session, center: str, item: str) -> int:
     if session.get(Center, center) is None:
         raise ValidationFailed({"center": [f"未知的中心：{center}"]})
-    if session.get(ServiceItem, item) is None:
+    found = session.get(ServiceItem, item)
+    if found is None:
         raise ValidationFailed({"service_item": [f"未知的办事事项：{item}"]})
+    refusal = not_offered(found, center)  # a stopped item takes no appointment either
+    if refusal:
+        raise ValidationFailed({"service_item": [refusal]})
     places = capacity(session, center, item)
     if places < 1:
         raise ValidationFailed({"service_item": ["该中心此事项暂不接受网上预约"]})

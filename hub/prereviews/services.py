@@ -21,6 +21,7 @@ from hub.approvals.forms import normalise_answers
 from hub.approvals.models import Application
 from hub.approvals.numbers import next_value
 from hub.catalog.models import ServiceItem
+from hub.catalog.publication import not_offered
 from hub.clock import SHANGHAI
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
@@ -58,6 +59,9 @@ def check_data(session: Session, body: Mapping[str, Any]) -> ServiceItem:
     item = session.get(ServiceItem, code)
     if item is None:
         raise ValidationFailed({"service_item": [f"未知的办事事项：{code}"]})
+    refusal = not_offered(item, center)  # a stopped item is not pre-reviewed either
+    if refusal:
+        raise ValidationFailed({"service_item": [refusal]})
     if "申请材料" in missing_parts(item.guide, 1):
         raise ValidationFailed({"service_item": ["该事项暂不支持网上预审"]})
     if not any(code in w.service_items for w in windows_of(session, center)):
