@@ -27,8 +27,8 @@ def stored(session) -> tuple[int, int]:
     ({"active": False, "centers": None}, "该事项已停办，不再受理新的申请"),
     ({"active": True, "centers": ["daxi"]}, "本中心不受理该事项"),
 ], ids=["stopped", "not-at-this-center"])
-def test_a_stopped_item_takes_no_appointment_and_no_pre_review(client, desk, session, body,
-                                                                reason):
+def test_a_stopped_item_takes_no_appointment_and_no_pre_review(
+        client, desk, session, body, reason):
     assert client.post("/api/v1/public/appointments", json=booking()).status_code == 201
     assert upload(client, body=data()).status_code == 201
     before = stored(session)
