@@ -410,6 +410,69 @@ def sync_command(center: str, stream: str | None, full: bool) -> None:
         sys.exit(1)
 
 
+@main.group()
+def tickets() -> None:
+    """The call center's tickets (工单)."""
+
+
+@tickets.command("import-minxin")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--operator", required=True, metavar="USERNAME",
+              help="The operator (话务员) who receives the cases and owns them (首问负责).")
+def tickets_import_minxin(file: Path, operator: str) -> None:
+    """Receive a 民心网 export (CSV in UTF-8 or GB18030, or XLSX) as tickets: one per case
+    number, however often the file is imported. Exit status 1 when the file or any row
+    was refused."""
+    from sqlalchemy import select
+    from tqdm import tqdm
+
+    from hub.directory.auth import principal_for
+    from hub.directory.models import User
+    from hub.domain_errors import DomainError
+    from hub.errors import HubError
+    from hub.tickets import minxin
+    from hub.tickets.imports import import_minxin
+
+    if file.stat().st_size > minxin.MAX_BYTES:
+        raise click.ClickException(f"{file.name}：文件过大（超过 {minxin.MAX_BYTES // 2**20} MiB）")
+    data = file.read_bytes()
+    app = make_app()
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=f"民心网 {file.name}", unit=" 件", file=sys.stderr,
+                       leave=False)
+        bar.update(done - bar.n)
+
+    with app_session(app) as session:
+        user = session.scalars(select(User).where(User.username == operator)).one_or_none()
+        if user is None or user.status != "active":
+            raise click.ClickException(f"没有在岗的账号 {operator}")
+        try:
+            report = import_minxin(session, principal_for(user), data, filename=file.name,
+                                   progress=progress)
+        except HubError as exc:
+            raise click.ClickException(exc.detail) from exc
+        except DomainError as exc:
+            raise click.ClickException(f"{file.name}：{exc.detail}") from exc
+        finally:
+            if bar is not None:
+                bar.close()
+    click.echo("民心网导入 {name}：共 {rows} 行，新受理 {received} 件，已导入过 {already_imported} 件，"
+               "未导入 {refused} 行".format(name=file.name, **report.counts()))
+    for item in report.received:
+        click.echo(f"  受理  第 {item.row} 行 {item.number} → {item.ticket}")
+    for item in report.already:
+        click.echo(f"  已有  第 {item.row} 行 {item.number} → {item.ticket or '（其他中心的工单）'}")
+    for refusal in report.refused:
+        click.echo(f"  未导入 第 {refusal.row} 行 {refusal.number or ''}：{'；'.join(refusal.lines())}",
+                   err=True)
+    if report.refused:
+        sys.exit(1)
+
+
 def _redact(url: str) -> str:
     from sqlalchemy.engine import make_url
 

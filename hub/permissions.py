@@ -192,6 +192,9 @@ RULES: dict[str, Rule] = {
     "tickets.callbacks": roles("operator", "clerk"),  # owners call back (回访)
     "tickets.view_caller": roles("operator", "clerk", "supervisor"),
     "callers.history": roles("operator", "clerk"),
+    # 民心网's export of cases, received by an operator of the call center (each case at a
+    # center the operator may receive tickets at: "ticket.create").
+    "tickets.import_minxin": roles("operator"),
     "ticket.create": own_center("operator", "clerk"),
     "ticket.list_center": any_of(own_center("operator", "clerk"), roles("supervisor")),
     "ticket.list_department": any_of(own_department("approver", "chief"), roles("supervisor")),
@@ -264,7 +267,7 @@ ACTIONS: dict[str, str] = {
     "hall.write": "维护大厅窗口", "appointments.list": "查看预约",
     "appointment.manage": "办理该中心的预约", "prereviews.list": "查看网上预审",
     "prereview.review": "审核该中心的网上预审", "public_services.read": "查看网上服务情况",
-    "tickets.callbacks": "查看待回访的工单",
+    "tickets.callbacks": "查看待回访的工单", "tickets.import_minxin": "导入民心网工单",
     "disclosure_requests.list": "查看政府信息公开申请",
     "disclosure_requests.register": "登记政府信息公开申请",
     "disclosure_requests.extend": "批准延长答复期限",

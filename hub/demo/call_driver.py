@@ -1,8 +1,13 @@
 """Replay the call center's planned week (``calls``) through the real services: each
 event by the member of staff it falls to (a ticket's current owner, its department's
-staff, the center's clerk, a supervisor), inputs through the API's schemas first."""
+staff, the center's clerk, a supervisor), inputs through the API's schemas first. A
+民心网 case comes as 民心网 hands them over: a small generated export (GB18030 CSV),
+imported by the operator of its center (``hub.tickets.imports``)."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import uuid
 
 from sqlalchemy.orm import Session
@@ -21,11 +26,15 @@ from hub.demo.calls import (
     Transfer,
 )
 from hub.demo.driver import DemoError, Replay, Staff, Step
+from hub.directory.models import Center
 from hub.permissions import Principal
 from hub.ratings import services as ratings
 from hub.ratings.schemas import AppealDecisionSchema, AppealSchema, PublicRatingSchema
+from hub.tickets import minxin
 from hub.tickets import services as tickets
+from hub.tickets.imports import import_minxin
 from hub.tickets.models import Ticket
+from hub.tickets.public import KIND_LABELS
 from hub.tickets.schemas import (
     AssignSchema,
     CloseSchema,
@@ -34,6 +43,7 @@ from hub.tickets.schemas import (
     TicketSubmissionSchema,
     TransferSchema,
 )
+from hub.timezones import SHANGHAI
 
 
 def _person(staff: Staff, username: str) -> Principal:
@@ -54,7 +64,43 @@ def _ticket(session: Session, replay: Replay, number: int) -> Ticket:
     return tickets.load_ticket(session, replay.tickets[number])
 
 
+# 民心网 received the case a while before the district's operator imports its export.
+MINXIN_LEAD = dt.timedelta(hours=3)
+
+
+def minxin_export(event: Call, center_name: str) -> bytes:
+    """A small 民心网 export of the planned case, as 民心网 writes them: GB18030 CSV with
+    its Chinese headers, the street by name, the time 民心网 received it."""
+    received = (event.at - MINXIN_LEAD).astimezone(SHANGHAI)
+    values = {"number": f"MX{received:%Y%m%d}{event.ticket:05d}",
+              "received_at": f"{received:%Y-%m-%d %H:%M:%S}", "kind": KIND_LABELS[event.kind],
+              "subject": event.subject, "content": event.content,
+              "name": event.caller["name"], "phone": event.caller["phone"],
+              "center": center_name}
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow([column.header for column in minxin.COLUMNS])
+    writer.writerow([values[column.field] for column in minxin.COLUMNS])
+    return out.getvalue().encode("gb18030")
+
+
+def _import_minxin(session: Session, event: Call, staff: Staff, replay: Replay) -> str:
+    """A 民心网 case comes through the import, by the operator of its center."""
+    center = session.get(Center, event.center)
+    data = minxin_export(event, center.name if center else event.center)
+    report = import_minxin(session, _operator(staff, event.center, event.ticket), data,
+                           filename=f"民心网导出-{event.ticket:05d}.csv")
+    if len(report.received) != 1:
+        raise DemoError(f"民心网导出 {event!r} 未能导入：{report.counts()} "
+                        f"{[r.lines() for r in report.refused]}")
+    replay.tickets[event.ticket] = report.received[0].ticket_id  # type: ignore[assignment]
+    replay.done["minxin_imported"] += 1
+    return "ticket"
+
+
 def _call(session: Session, event: Call, staff: Staff, replay: Replay) -> str:
+    if event.channel == minxin.CHANNEL and not event.public:
+        return _import_minxin(session, event, staff, replay)
     body = {"kind": event.kind, "center": event.center, "subject": event.subject,
             "content": event.content, "caller": dict(event.caller)}
     if event.public:

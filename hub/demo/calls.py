@@ -365,7 +365,9 @@ def plan_calls(*, seed: int, week: WeekPlan, days: Sequence[dt.date], centers: S
                               center == district and not regular, streets, departments)
         for minute, event in steps:
             add(minute, event)
-        if rng.random() < TICKET_RATING_SHARE:  # after the last callback: closed, rateable
+        # After the last callback: closed, rateable, but not a 民心网 case (its citizen
+        # holds no receipt code of the hub, and rates it on 民心网).
+        if rng.random() < TICKET_RATING_SHARE and channel != "minxin":
             rated = steps[-1][0] + rng.uniform(0.1, 1) * DAY_MINUTES
             for minute, event in _rating_steps(rng, ("ticket", ticket), rated):
                 add(minute, event)

@@ -11,6 +11,7 @@ from hub.db import Base, BigIntPK
 
 _AWAITING = "status IN ('open', 'assigned', 'reopened')"
 _NOT_CLOSED = "status <> 'closed'"
+_EXTERNAL = "external_number IS NOT NULL"
 
 
 class Ticket(Base):
@@ -28,6 +29,10 @@ class Ticket(Base):
         Index("ix_tickets_awaiting_yellow", "yellow_at",
               postgresql_where=text(_AWAITING), sqlite_where=text(_AWAITING)),
         Index("ix_tickets_caller_phone_hash", "caller_phone_hash"),
+        # One ticket per case of a platform it was imported from (民心网): importing the
+        # same export twice adds nothing.
+        Index("uq_tickets_channel_external_number", "channel", "external_number", unique=True,
+              postgresql_where=text(_EXTERNAL), sqlite_where=text(_EXTERNAL)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -61,6 +66,8 @@ class Ticket(Base):
     replies_count: Mapped[int] = mapped_column(default=0)
     reopened: Mapped[int] = mapped_column(default=0)
     receipt_code_hash: Mapped[str | None] = mapped_column(String(64))
+    # The case's number on the platform it came from (民心网编号), for an imported ticket.
+    external_number: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

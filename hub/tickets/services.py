@@ -184,12 +184,16 @@ def _caller(values: Mapping[str, str]) -> dict[str, Any]:
 
 def _new_row(session: Session, *, kind: str, channel: str, center: str, owner: str,
              subject: str, content: str, caller: Mapping[str, Any], now: dt.datetime,
-             service_item: str | None = None, department: str | None = None) -> Ticket:
-    ticket = lc.receive(kind, owner, now=now, days=policy(session)[kind],
+             service_item: str | None = None, department: str | None = None,
+             received_at: dt.datetime | None = None) -> Ticket:
+    """``received_at``: when it was received elsewhere (an import), if not ``now``; the
+    answer's clock runs from then."""
+    received = received_at or now
+    ticket = lc.receive(kind, owner, now=received, days=policy(session)[kind],
                         cal=load_calendar(session))
     row = Ticket(id=uuid.uuid4(), number=_number(session, now), kind=kind, channel=channel,
                  center_code=center, service_item_code=service_item, subject=subject.strip(),
-                 content=content.strip(), days=ticket.days, received_at=now, version=0,
+                 content=content.strip(), days=ticket.days, received_at=received, version=0,
                  created_at=now, **caller)
     write(row, ticket, now)  # version 1
     row.department_code = department
@@ -300,6 +304,29 @@ def receive_public(session: Session, body: Mapping[str, Any]) -> Received:
     _record(session, PUBLIC_ACTOR, row, "ticket.received", None, {"channel": "web"})
     session.commit()
     return Received(row, False, code)
+
+
+def receive_imported(session: Session, actor: Principal, body: Mapping[str, Any], *,
+                     received_at: dt.datetime, external_number: str) -> Ticket:
+    """A case handed over by another platform (``body`` as ``TicketSubmissionSchema``
+    loads it, channel ``minxin`` for 民心网), entered by an operator of ``center`` who owns
+    it (首问负责): received when the platform received it, so its deadline runs from
+    then; it keeps the platform's number. No receipt code: the citizen follows the case
+    on the platform. In the caller's transaction (the caller commits)."""
+    center = body["center"]
+    require(actor, "ticket.create", Scope(center=center))
+    _check_service_item(session, body.get("service_item"))
+    row = _new_row(session, kind=body["kind"], channel=body["channel"], center=center,
+                   owner=actor.username, subject=body["subject"], content=body["content"],
+                   caller=_caller(body["caller"]), now=clock.now(),
+                   service_item=body.get("service_item"), received_at=received_at)
+    row.external_number = external_number
+    session.add(row)
+    session.flush()  # a case imported at the same time by another fails here
+    _record(session, actor, row, "ticket.received", None,
+            {"channel": row.channel, "external_number": external_number,
+             "received_at": row.received_at})
+    return row
 
 
 # The rectification's owner: the hall's chief (a chief of no department) or the first clerk.
@@ -428,5 +455,6 @@ def caller_in_clear(session: Session, actor: Principal, ticket_id: uuid.UUID) ->
 
 __all__ = ["Received", "TicketScope", "assign_ticket", "caller_in_clear", "close_ticket",
            "default_owner", "load_ticket", "open_rectification", "plain", "policy",
-           "readable_ticket", "receive_public", "receive_ticket", "reply_ticket", "scope_of",
+           "readable_ticket", "receive_imported", "receive_public", "receive_ticket",
+           "reply_ticket", "scope_of",
            "set_policy", "summary", "ticket_in_reach", "transfer_ticket", "write"]

@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
         documents,
         hall_admin,
         item_editor,
+        minxin,
         notices,
         public,
         queue,

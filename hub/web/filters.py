@@ -62,6 +62,7 @@ ACTION_LABELS = {
     "ticket.caller_viewed": "查看来电人完整信息", "ticket.receipt_reissued": "重新签发查询码",
     "ticket.warning.yellow": "黄牌预警", "ticket.warning.red": "红牌预警",
     "ticket.deadline_recomputed": "答复期限随工作日历调整",
+    "ticket.minxin_imported": "导入民心网工单",
     "rating.received": "收到评价", "rating.appealed": "中心申诉评价",
     "rating.appeal_excluded": "申诉成立，评价不计入", "rating.appeal_kept": "申诉不成立，评价保留",
     "signin.succeeded": "登录成功", "signin.failed": "登录失败", "signin.throttled": "登录尝试被限制",

@@ -18,6 +18,7 @@ object of its own, made afresh, so that each allowed actor does what the row all
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import time
 import uuid
@@ -103,6 +104,15 @@ def ticket_body(_t: Target) -> dict[str, Any]:
     return {"json": {"kind": "consultation", "channel": "hotline", "center": "binhe",
                      "subject": "营业执照", "content": "开餐馆需要哪些材料",
                      "caller": {"name": "赵六", "phone": "13912345678"}}}
+
+
+def minxin_upload(_t: Target) -> dict[str, Any]:
+    """A 民心网 export of one case of its own, without a street: the operator's center."""
+    export = ("民心网编号,受理时间,类型,主题,内容,姓名,联系电话\n"
+              f"MX{uuid.uuid4().hex[:12]},2026-11-30 08:00,咨询,营业执照,开餐馆需要哪些材料,"
+              "赵六,13912345678\n")
+    return {"content_type": "multipart/form-data",
+            "data": {"file": (io.BytesIO(export.encode("gb18030")), "minxin.csv")}}
 
 
 def disclosure_body(_t: Target) -> dict[str, Any]:
@@ -504,6 +514,9 @@ PAGES = {
     ("POST", "/desk/history"):
         Row(OPERATORS | CLERKS, lambda t: {"data": {"phone": t["phone"]}}, on="ticket"),
     ("GET", "/desk/guide/<string:code>"): Row(OPERATORS | CLERKS),
+    # 民心网's export, received by an operator (its cases at the operator's own center).
+    ("GET", "/desk/minxin"): Row(OPERATORS),
+    ("POST", "/desk/minxin"): Row(OPERATORS, minxin_upload),
     ("GET", "/tickets"): Row(TICKET_LISTS, on="ticket"),
     ("GET", "/tickets/callbacks"): Row(OPERATORS | CLERKS, on="ticket:answered"),
     ("GET", "/tickets/<uuid:ticket_id>"): Row(TICKET_READERS, on="ticket"),

@@ -174,13 +174,13 @@ def test_the_call_center_week(prepared):
     assert {"open", "assigned", "answered", "closed"} <= {t["status"] for t in tickets}
     assert {t["kind"] for t in tickets} == {"consultation", "complaint", "suggestion",
                                             "rectification"}
-    assert {"hotline", "web", "rating"} <= {t["channel"] for t in tickets}
+    assert {"hotline", "web", "rating", "minxin"} <= {t["channel"] for t in tickets}
     assert len({t["center"] for t in tickets}) >= 12
     assert all("*" in t["caller"]["phone"] for t in tickets)
     actions = {r["action"] for r in api.every("supervisor", "/api/v1/audit")}
     assert {"ticket.received", "ticket.transferred", "ticket.assigned", "ticket.replied",
             "ticket.closed", "ticket.reopened", "rating.received", "rating.appealed",
-            "rating.appeal_excluded"} <= actions
+            "rating.appeal_excluded", "ticket.minxin_imported"} <= actions
     ratings = api.every("supervisor", "/api/v1/ratings")
     bad = [r for r in ratings if r["level"] <= 2]
     assert bad and all(r["rectification"] for r in bad)
