@@ -20,6 +20,8 @@ from hub.pagination import paginate
 from hub.supervision.indicators import period_bounds
 from hub.web import forms
 from hub.web.blueprint import bp, page
+from hub.web.display import TARGET_LABELS, audit_changes, person, target_text
+from hub.web.filters import ACTION_LABELS
 from hub.web.present import names
 
 INPUTS = ("actor", "action", "target", "from", "to")
@@ -31,6 +33,27 @@ SHORTCUTS = (
     ("user.*", "人员账号变更"),
     ("sync.*", "数据同步与隔离复核"),
 )
+# The action filter's choices: the questions above, then every known action by its
+# label (grouped under what it acts on), so nobody types an action code.
+GROUPS = {"application": "办件", "task": "审批", "warning": "预警", "deadline": "办件",
+          "notice": "督办", "signin": "登录", "user": "人员账号", "sync": "数据同步",
+          "disclosure": "政府信息公开", "ticket": "热线工单", "rating": "好差评",
+          "appointment": "网上预约", "prereview": "网上预审", "service_item": "办事事项",
+          "department": "部门", "center": "中心", "calendar": "工作日历", "hall": "大厅",
+          "ticket_policy": "热线工单"}
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(value, text) of the action select: the shortcuts, then each action."""
+    def group(action: str) -> str:
+        return GROUPS.get(action.split(".", 1)[0], "其他")
+
+    known = sorted(ACTION_LABELS, key=lambda a: (list(GROUPS.values()).index(group(a))
+                                                 if group(a) in GROUPS.values() else 99, a))
+    return ([(a, f"{label}（全部）" if a.endswith("*") else label) for a, label in SHORTCUTS]
+            + [(a, f"{group(a)}：{ACTION_LABELS[a]}") for a in known])
+
+
 DECISIONS = {"task.approved": "同意", "task.rejected": "不同意",
              "task.supplement_requested": "要求补正"}
 
@@ -38,6 +61,13 @@ DECISIONS = {"task.approved": "同意", "task.rejected": "不同意",
 def _query() -> tuple[dict[str, Any], dict[str, str], forms.Errors]:
     """The filters through the API's schema; a case number is looked up to its id."""
     raw = {k: request.args[k].strip() for k in INPUTS if (request.args.get(k) or "").strip()}
+    actor = raw.get("actor")
+    if actor:  # a name, as the hall knows people, or a login name
+        found_user = db.session().scalar(select(User.username).where(
+            User.display_name == actor).order_by(User.username).limit(1))
+        known = db.session().scalar(select(User.username).where(User.username == actor))
+        if found_user and not known:
+            raw = {**raw, "actor": found_user}
     target = raw.get("target")
     if target:
         try:
@@ -85,9 +115,9 @@ def _summary(rec: AuditRecord, case: dict[str, Any] | None) -> str:
         text = after.get("answer") or after.get("content") or ""
         return f"督办 {after.get('notice', '')}：{text[:80]}"
     if rec.action == "task.released":
-        return f"{before.get('assignee')} 名下任务退回部门待办池（{after.get('reason', '')}）"
-    changed = sorted(set(after) | set(before))
-    return "、".join(changed[:6]) + ("……" if len(changed) > 6 else "")
+        return f"{person(before.get('assignee'))} 名下任务退回部门待办池（{after.get('reason', '')}）"
+    return "；".join(f"{label}：{text}"
+                    for label, text in audit_changes(before, after, rec.target_type))
 
 
 @bp.route("/audit")
@@ -102,10 +132,11 @@ def audit_viewer() -> Any:
                       cursor=request.args.get("cursor") or None, descending=True)
     records = list(result["items"])
     cases = _cases(records)
-    people = dict(db.session().execute(select(User.username, User.display_name).where(
-        User.username.in_({r.actor for r in records}))).all())
-    rows = [{"record": r, "case": cases.get(r.target_id), "who": people.get(r.actor),
+    rows = [{"record": r, "case": cases.get(r.target_id),
+             "who": person(r.actor, with_login=True),
+             "target": target_text(r.target_type, r.target_id, r.after, r.before),
              "summary": _summary(r, cases.get(r.target_id))} for r in records]
     return render_template("audit/list.html", nav="audit", rows=rows, result=result, raw=raw,
-                           errors=errors, shortcuts=SHORTCUTS,
+                           errors=errors, shortcuts=SHORTCUTS, actions=action_choices(),
+                           target_labels=TARGET_LABELS,
                            names=names()), 422 if errors else 200

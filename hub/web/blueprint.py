@@ -13,8 +13,9 @@ from werkzeug.exceptions import HTTPException
 
 from hub import db, errors, logs
 from hub.approvals import queries
-from hub.errors import HubError, Unauthenticated
+from hub.errors import HubError, Unauthenticated, ValidationFailed
 from hub.permissions import Principal, require
+from hub.web.filters import validation_detail
 from hub.web.sessions import session_principal
 
 log = logging.getLogger("hub.web")
@@ -113,8 +114,11 @@ def _csrf_refused(error: CSRFError) -> Any:
 
 @bp.errorhandler(HubError)
 def _hub_error(error: HubError) -> Any:
+    detail = error.detail
+    if isinstance(error, ValidationFailed) and detail == ValidationFailed(error.errors).detail:
+        detail = validation_detail(error.errors)  # the fields by name, not by code
     response = render_template("error.html", status=error.status, title=error.title,
-                               detail=error.detail, errors=error.errors)
+                               detail=detail, errors=error.errors)
     return response, error.status, error.headers
 
 

@@ -34,6 +34,10 @@ FIELD_TYPE_LABELS = {
     "boolean": "是/否", "choice": "选择", "credit_code": "统一社会信用代码",
 }
 USER_STATUS_LABELS = {"active": "在岗", "left": "已离岗"}
+APPOINTMENT_STATUS_LABELS = {"booked": "已预约", "cancelled": "已取消", "arrived": "已到场",
+                             "no_show": "爽约"}
+PREREVIEW_STATUS_LABELS = {"submitted": "待审查", "passed": "预审通过", "returned": "已退回",
+                           "accepted": "已转受理"}
 SYNC_STATUS_LABELS = {"running": "同步中", "succeeded": "成功", "failed": "失败"}
 DECISION_LABELS = {"approve": "同意", "reject": "不同意", "request_supplement": "要求补正"}
 APPEAL_LABELS = {APPEAL_PENDING: "申诉待决定", APPEAL_EXCLUDED: "申诉成立，不计入",
@@ -77,6 +81,17 @@ ACTION_LABELS = {
     "center.updated": "中心信息变更", "sync.run_started": "开始同步",
     "sync.run_succeeded": "同步成功", "sync.run_failed": "同步失败",
     "sync.quarantine_resolved": "隔离记录复核关闭",
+    "sync.applications_written": "同步写入办件", "application.materials_attached": "关联网上预审材料",
+    "appointment.booked": "网上预约", "appointment.cancelled": "取消预约",
+    "appointment.code_reissued": "重新签发预约查询码", "appointment.arrived": "预约到场",
+    "appointment.no_show": "预约爽约", "prereview.submitted": "提交网上预审",
+    "prereview.passed": "网上预审通过", "prereview.returned": "网上预审退回",
+    "prereview.accepted": "网上预审转为受理", "calendar.seeded": "载入法定节假日",
+    "calendar.published": "发布工作日历", "hall.windows_replaced": "更新大厅窗口",
+    "disclosure.year_kept": "保存年度报告数据", "service_item.drafted": "保存事项草稿",
+    "service_item.published": "发布事项", "service_item.draft_discarded": "放弃事项草稿",
+    "service_item.guide_updated": "修改办事指南", "service_item.availability": "调整事项受理范围",
+    "ticket_policy.changed": "修改工单答复时限",
 }
 
 
@@ -115,13 +130,17 @@ def number(value: float | int | None, places: int = 1) -> str:
     return f"{value:.{places}f}" if isinstance(value, float) else str(value)
 
 
+LABEL_TABLES: dict[str, dict[Any, str]] = {
+    "status": STATUS_LABELS, "task": TASK_STATUS_LABELS, "warning": WARNING_LABELS,
+    "role": ROLE_LABELS, "mode": MODE_LABELS, "type": FIELD_TYPE_LABELS,
+    "user": USER_STATUS_LABELS, "sync": SYNC_STATUS_LABELS, "decision": DECISION_LABELS,
+    "ticket": TICKET_STATUS_LABELS, "kind": KIND_LABELS, "channel": CHANNEL_LABELS,
+    "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS, "appeal": APPEAL_LABELS,
+    "appointment": APPOINTMENT_STATUS_LABELS, "prereview": PREREVIEW_STATUS_LABELS}
+
+
 def label(value: Any, table: str) -> str:
-    tables = {"status": STATUS_LABELS, "task": TASK_STATUS_LABELS, "warning": WARNING_LABELS,
-              "role": ROLE_LABELS, "mode": MODE_LABELS, "type": FIELD_TYPE_LABELS,
-              "user": USER_STATUS_LABELS, "sync": SYNC_STATUS_LABELS, "decision": DECISION_LABELS,
-              "ticket": TICKET_STATUS_LABELS, "kind": KIND_LABELS, "channel": CHANNEL_LABELS,
-              "outcome": OUTCOME_LABELS, "level": LEVEL_LABELS, "appeal": APPEAL_LABELS}
-    return tables[table].get(value, "" if value is None else str(value))
+    return LABEL_TABLES[table].get(value, "" if value is None else str(value))
 
 
 @functools.cache
@@ -159,6 +178,40 @@ def field_rules(field: dict[str, Any]) -> str:
     return ""
 
 
+# What the hall calls the inputs and API fields a message may be keyed by, for an error
+# page or a summary whose page gave no label of its own (a page's labels come first).
+INPUT_LABELS = {
+    "application": "办件", "application_id": "办件", "department": "部门", "center": "中心",
+    "content": "内容", "answer": "答复内容", "answer_days": "答复时限", "version": "版本",
+    "reason": "原因", "comment": "意见", "decision": "决定", "assignee": "指派给",
+    "from": "起始日期", "to": "截止日期", "start": "起始日期", "end": "截止日期",
+    "cursor": "分页位置", "status": "状态", "service_item": "事项", "form": "申请表",
+    "applicant": "申请人", "name": "姓名", "id_number": "身份证号码", "phone": "联系电话",
+    "channel": "渠道", "kind": "类型", "subject": "事由", "description": "所需信息描述",
+    "received_on": "收到日期", "answered_on": "答复日期", "outcome": "答复结果", "on": "日期",
+    "actor": "操作人", "action": "动作", "target": "对象", "username": "登录名",
+    "password": "密码", "display_name": "姓名", "roles": "角色", "code": "代码",
+    "date": "日期", "slot": "时段", "note": "说明", "file": "文件", "year": "年度",
+}
+
+
+def input_label(key: str) -> str:
+    """The Chinese name of an input or API field (``form.shop_name`` by its last part,
+    ``applicant.name`` whole first); empty for a key the hall has no word for (and for
+    ``_schema``: the form as a whole)."""
+    if key in INPUT_LABELS:
+        return INPUT_LABELS[key]
+    last = key.rsplit(".", 1)[-1]
+    return "" if last.isdigit() else INPUT_LABELS.get(last, "")
+
+
+def validation_detail(errors: dict[str, list[str]] | None) -> str:
+    """An error page's sentence for a refused form: the fields by their names."""
+    shown = [input_label(k) for k in errors or {}]
+    named = "、".join(dict.fromkeys(n for n in shown if n))
+    return f"以下内容有误：{named}" if named else "提交的内容有误，请按下列说明修改后重试。"
+
+
 def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
@@ -184,7 +237,8 @@ def init_app(app: Flask) -> None:
         label=label, action=action_label, department_names=_department_names, zip_pairs=lambda values: [(v, v) for v in values],
         prefixed=lambda value, prefix: f"{prefix}{value}",
         combine=lambda a, b: {**a, **b}, ordered_errors=ordered_errors, field_rules=field_rules,
-        field_labels=field_labels,
+        field_labels=field_labels, input_label=input_label,
+        label_map=lambda codes, table: {c: label(c, table) for c in codes},
         status_pair=lambda status: (status, STATUS_LABELS.get(status, status)),
         kind_pair=lambda kind: (kind, KIND_LABELS.get(kind, kind)),
         channel_pair=lambda channel: (channel, CHANNEL_LABELS.get(channel, channel)),
