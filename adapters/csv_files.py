@@ -120,8 +120,8 @@ class CsvFilesAdapter(BaseAdapter):
             text = path.read_bytes().decode(self.encoding)
         except UnicodeDecodeError as exc:
             raise AdapterError(
-                f"文件 {path.name} 不是声明的编码 {self.config['encoding']}：{exc.reason}"
-                f"（第 {exc.start} 字节）") from exc
+                f"文件 {path.name} 不是声明的编码 {self.config['encoding']}（第 {exc.start} 字节）",
+                technical=exc.reason) from exc
         text = text.removeprefix("\ufeff")
         reader = csv.DictReader(io.StringIO(text, newline=""),
                                 delimiter=self.config["delimiter"])
@@ -137,7 +137,8 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, Any]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise AdapterError(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
+        raise AdapterError(f"无法读取 Excel 文件 {path.name}（文件损坏或不是 xlsx 格式）",
+                           technical=f"{type(exc).__name__}: {exc}") from exc
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = next(rows, None)

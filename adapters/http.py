@@ -106,8 +106,9 @@ class HTTPAdapter(BaseAdapter):
                         f"{self.config.get('token_env') or '令牌配置'}")
                 if status not in RETRY_STATUSES:
                     if status >= 400:
-                        raise AdapterError(f"中心 {self.center} 的系统返回 HTTP {status}："
-                                           f"{body[:200].decode('utf-8', 'replace')}")
+                        raise AdapterError(
+                            f"中心 {self.center} 的系统返回错误（HTTP {status}），请联系该中心检查",
+                            technical=body[:500].decode("utf-8", "replace"))
                     try:
                         return json.loads(body)
                     except ValueError as exc:
@@ -119,8 +120,11 @@ class HTTPAdapter(BaseAdapter):
                 log.warning("source_retry center=%s url=%s problem=%r attempt=%d delay=%.2f",
                             self.center, path, problem, attempt + 1, delay)
                 self.sleep(delay)
+        why = (f"最后一次返回 {problem}" if problem.startswith("HTTP ")
+               else "连接失败或超时")  # the exception's class name is for the logs
         raise AdapterUnavailable(
-            f"中心 {self.center} 的系统在 {attempts} 次尝试后仍不可用（{problem}）：{path}")
+            f"中心 {self.center} 的系统在 {attempts} 次尝试后仍无法访问（{why}），请联系该中心检查",
+            technical=f"{problem}: {path}")
 
     def _read(self, response: requests.Response) -> bytes:
         """The whole body, within ``total_timeout_seconds`` of the request; the

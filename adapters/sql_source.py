@@ -54,7 +54,8 @@ class SqlAdapter(BaseAdapter):
         try:
             self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         except (sa.exc.ArgumentError, ImportError) as exc:
-            raise AdapterConfigError(f"中心 {center} 的数据库地址无效：{exc}") from exc
+            raise AdapterConfigError(f"中心 {center} 的数据库地址无效，请检查变量 "
+                                     f"{self.config['url_env']}", technical=str(exc)) from exc
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect",
                             lambda conn, _rec: conn.execute("PRAGMA query_only = ON"))
@@ -93,5 +94,14 @@ class SqlAdapter(BaseAdapter):
                     cursor = json.dumps([_encode(v) for v in position], ensure_ascii=False)
                     yield Page(records=self.mapping.apply_all(stream, rows), cursor=cursor)
         except sa.exc.SQLAlchemyError as exc:
-            raise AdapterError(f"中心 {self.center} 的数据库查询失败：{type(exc).__name__}: "
-                               f"{str(exc).splitlines()[0][:200]}") from exc
+            raise AdapterError(_failure(exc), technical=(
+                f"{type(exc).__name__}: {str(exc).splitlines()[0][:500]}")) from exc
+
+
+def _failure(exc: sa.exc.SQLAlchemyError) -> str:
+    """What an administrator reads when the center's database cannot be read."""
+    if isinstance(exc, sa.exc.OperationalError):  # down, unreachable, file gone, refused
+        return "无法连接该中心的业务数据库（数据库未启动、不可达或拒绝了只读账号），请联系该中心检查"
+    if isinstance(exc, sa.exc.ProgrammingError):  # a table or column the query names is gone
+        return "该中心业务数据库的查询语句与其表结构不符，请核对中心配置中的查询"
+    return "读取该中心业务数据库时出错，请联系该中心检查"

@@ -209,12 +209,26 @@ def _external_id(raw: Any) -> str | None:
     return str(value)[:128] if value not in (None, "") else None
 
 
-def describe(exc: BaseException) -> str:
-    if isinstance(exc, (SourceError, SyncReconciliationError)):
-        return str(exc)
+INTERNAL_ERROR = "数据中心处理本批数据时出现内部错误，已记入系统日志，请联系运维人员"
+
+
+def _first_line(exc: BaseException) -> str:
+    said = str(exc).splitlines()[0][:500] if str(exc) else ""
+    return f"{type(exc).__name__}: {said}"
+
+
+def describe(exc: BaseException) -> tuple[str, str | None]:
+    """(what the run's ``error`` says, the technical detail): the one place a failed run's
+    reason is worded. The first is Chinese and meant for the administrator (the sync page,
+    the API); the second, the exception's own text, goes to the logs and the run's audit
+    record only."""
+    if isinstance(exc, SourceError):
+        return str(exc), exc.technical
+    if isinstance(exc, SyncReconciliationError):
+        return str(exc), None
     if isinstance(exc, HubError):
-        return exc.detail
-    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:500] if str(exc) else ''}"
+        return exc.detail, None
+    return INTERNAL_ERROR, _first_line(exc)
 
 
 # The namespace of the sync's PostgreSQL advisory locks (the second key is the run id).
@@ -283,12 +297,13 @@ def _execute_run(database: Database, run_id: int, spec: SourceSpec,
         except Exception as exc:  # every failure ends the run as failed, with its reason
             pages.close()  # its process and threads gone before the run is seen closed
             session.rollback()
+            shown, technical = describe(exc)
             if isinstance(exc, (SourceError, SyncReconciliationError, HubError)):
-                log.error("sync_run_error run=%s center=%s stream=%s error=%s", run_id,
-                          run.center_code, run.stream, describe(exc))
+                log.error("sync_run_error run=%s center=%s stream=%s error=%s detail=%s",
+                          run_id, run.center_code, run.stream, shown, technical)
             else:
                 log.exception("sync_run_crashed run=%s", run_id)
-            return services.finish_run(session, run_id, "failed", describe(exc))
+            return services.finish_run(session, run_id, "failed", shown, detail=technical)
         pages.close()
         return services.finish_run(session, run_id, "succeeded")
 

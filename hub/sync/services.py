@@ -233,8 +233,11 @@ def data_freshness(session: Session, now: dt.datetime,
     return rows
 
 
-def finish_run(session: Session, run_id: int, status: str, error: str | None = None) -> SyncRun:
-    """Close a run (the caller rolled back whatever batch was open) and commit."""
+def finish_run(session: Session, run_id: int, status: str, error: str | None = None, *,
+               detail: str | None = None) -> SyncRun:
+    """Close a run (the caller rolled back whatever batch was open) and commit. ``error``
+    is what the administrator reads (Chinese, ``runner.describe``); ``detail``, the
+    technical text behind it, is kept in the run's audit record only."""
     run = session.get(SyncRun, run_id, with_for_update=True)
     if run is None:
         raise NotFound(f"同步运行 {run_id} 不存在")
@@ -249,7 +252,8 @@ def finish_run(session: Session, run_id: int, status: str, error: str | None = N
                  target_type="sync_run", target_id=run.id, center=run.center_code,
                  after={"stream": run.stream, "fetched": run.fetched, "inserted": run.inserted,
                         "updated": run.updated, "unchanged": run.unchanged,
-                        "rejected": run.rejected, "error": error})
+                        "rejected": run.rejected, "error": error,
+                        **({"detail": detail} if detail else {})})
     session.commit()
     level = logging.INFO if status == "succeeded" else logging.ERROR
     log.log(level, "sync_run_finished run=%s center=%s stream=%s status=%s fetched=%s "

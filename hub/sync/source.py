@@ -53,4 +53,13 @@ class SourceSpec:
 
 class SourceError(Exception):
     """A source could not be read (unreachable, refused, misconfigured, malformed answer).
-    The run fails with this message and keeps what it committed."""
+    The run fails with this message and keeps what it committed.
+
+    The message is what the administrator reads on the sync page and in the API's
+    ``error``: Chinese, saying what went wrong and where to look. The driver's or the
+    server's own words (English exception text, a response body) go in ``technical``,
+    kept in the logs and the run's audit record, never shown as the run's error."""
+
+    def __init__(self, message: str, *, technical: str | None = None) -> None:
+        super().__init__(message)
+        self.technical = technical

@@ -100,7 +100,9 @@ def sync_retry(run_id: int) -> Any:
     except (Conflict, StateConflict) as exc:
         flash(exc.detail, "error")
     else:
-        _started([run], f"重试第 {run_id} 次同步")
+        tasks.dispatch_run(run)  # before any read: SQLite runs it in-process, writing
+        center = names()["centers"].get(run.center_code, run.center_code)
+        flash(f"已重试{center}的{STREAM_LABELS.get(run.stream, run.stream)}数据同步，结果见下表")
     return redirect(url_for("web.sync_status"))
 
 

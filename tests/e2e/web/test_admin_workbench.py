@@ -92,7 +92,7 @@ def test_the_admin_syncs_retries_and_reviews_the_quarantine(browser, people, ser
 
     http_center.faults.fail_after_pages = None
     failed.locator("text=重试").click()
-    assert "重试第" in admin.locator(".flash").inner_text()
+    assert "已重试滨河街道政务服务中心的办件数据同步" in admin.locator(".flash").inner_text()
     again = admin.locator("tr[data-center=binhe][data-stream=applications]")
     assert "成功" in again.inner_text() and "（重试）" in again.inner_text()
     assert again.locator("td.missed").inner_text() == "0"
