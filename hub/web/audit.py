@@ -18,6 +18,7 @@ from hub.directory.models import User
 from hub.errors import ValidationFailed
 from hub.pagination import paginate
 from hub.supervision.indicators import period_bounds
+from hub.tickets.models import Ticket
 from hub.web import forms
 from hub.web.blueprint import bp, page
 from hub.web.display import TARGET_LABELS, audit_changes, person, target_text
@@ -100,6 +101,21 @@ def _cases(records: list[AuditRecord]) -> dict[str, dict[str, Any]]:
             for i, n, name, masked in rows}
 
 
+def _ticket_numbers(records: list[AuditRecord]) -> dict[str, str]:
+    """The numbers of the tickets the page's records are about (one query)."""
+    ids = []
+    for rec in records:
+        if rec.target_type == "ticket":
+            try:
+                ids.append(uuid.UUID(rec.target_id))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    rows = db.session().execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)))
+    return {str(i): n for i, n in rows}
+
+
 def _summary(rec: AuditRecord, case: dict[str, Any] | None) -> str:
     """One line saying what the record did, in the hall's words."""
     after, before = rec.after or {}, rec.before or {}
@@ -115,7 +131,9 @@ def _summary(rec: AuditRecord, case: dict[str, Any] | None) -> str:
         text = after.get("answer") or after.get("content") or ""
         return f"督办 {after.get('notice', '')}：{text[:80]}"
     if rec.action == "task.released":
-        return f"{person(before.get('assignee'))} 名下任务退回部门待办池（{after.get('reason', '')}）"
+        reason = after.get("reason")
+        return (f"{person(before.get('assignee'))} 名下任务退回部门待办池"
+                + (f"（{reason}）" if reason else ""))
     return "；".join(f"{label}：{text}"
                     for label, text in audit_changes(before, after, rec.target_type))
 
@@ -131,10 +149,12 @@ def audit_viewer() -> Any:
     result = paginate(db.session(), stmt, [AuditRecord.id], limit=50,
                       cursor=request.args.get("cursor") or None, descending=True)
     records = list(result["items"])
-    cases = _cases(records)
+    cases, tickets = _cases(records), _ticket_numbers(records)
     rows = [{"record": r, "case": cases.get(r.target_id),
              "who": person(r.actor, with_login=True),
-             "target": target_text(r.target_type, r.target_id, r.after, r.before),
+             "target": target_text(r.target_type, r.target_id,
+                                   {"number": tickets[r.target_id]}
+                                   if r.target_id in tickets else r.after, r.before),
              "summary": _summary(r, cases.get(r.target_id))} for r in records]
     return render_template("audit/list.html", nav="audit", rows=rows, result=result, raw=raw,
                            errors=errors, shortcuts=SHORTCUTS, actions=action_choices(),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from hub import db
 from hub.appointments.public import STATUS_LABELS as APPOINTMENT_LABELS
+from hub.catalog.models import ServiceItem
 from hub.directory.models import User
 from hub.web import filters
 from hub.web.blueprint import bp
@@ -33,7 +34,7 @@ SYSTEM_PREFIXES = {
     "beat": "定时任务", "calendar": "工作日历", "sync": "数据同步", "celery": "定时任务",
     "cli": "命令行操作", "public": "群众端", "appointments": "网上预约",
 }
-ANONYMOUS = {"anonymous": "未登录用户", "": "—"}
+ANONYMOUS = {"anonymous": "未登录用户", "citizen": "群众（网上办事）", "": "—"}
 
 
 def _directory() -> dict[str, str]:
@@ -115,7 +116,8 @@ FIELD_LABELS = {
     "due_at_provisional": "期限暂定", "due_on_provisional": "期限暂定", "yellow_days": "黄牌预警（工作日）",
     "legal_days": "法定时限（工作日）", "fee": "收费", "basis": "设定依据", "windows": "窗口",
     "parent_code": "上级中心", "years": "年份", "holidays": "放假日期", "workdays": "调休上班日期",
-    "marked_by": "登记人", "decided_by": "决定人",
+    "marked_by": "登记人", "decided_by": "决定人", "lapsed": "过时未到自动记为爽约",
+    "password": "密码", "was_required": "首次登录须修改",
 }
 # Where a key means something else on one kind of target (a sign-in's address is where
 # it came from).
@@ -126,8 +128,7 @@ HIDDEN_FIELDS = frozenset({
     "tasks", "tasks_opened", "form", "stages", "guide", "draft", "proactive", "form_before",
     "form_after", "request_id",
 })
-PEOPLE_FIELDS = frozenset({"assignee", "owner", "username", "marked_by", "decided_by",
-                           "to_user", "actor"})
+PEOPLE_FIELDS = frozenset({"assignee", "owner", "marked_by", "decided_by", "to_user", "actor"})
 CODE_LABELS: dict[str, dict[Any, str]] = {
     "level": {"district": "区级", "street": "街道", "yellow": "黄牌", "red": "红牌"},
     "slot": {"am": "上午", "pm": "下午"},
@@ -135,7 +136,8 @@ CODE_LABELS: dict[str, dict[Any, str]] = {
     "stream": {"staff": "工作人员", "applications": "办件"},
     "document": {"receipt": "受理通知书", "notice": "一次性告知书", "decision": "许可决定书"},
     "fields": {"name": "姓名", "id_number": "身份证号", "phone": "电话", "contact": "联系方式"},
-    "source": {"chinese-calendar": "国务院节假日安排"},
+    "source": {"chinese-calendar": "国务院节假日安排", "hub": "本系统"},
+    "password": {"changed": "已修改"},
 }
 SIGNIN_CHANNELS = {"page": "工作台网页", "web": "网页", "api": "接口"}
 SIGNIN_REASONS = {"wrong_password": "密码错误", "unknown_account": "账号不存在",
@@ -167,6 +169,20 @@ def _labels_for(key: str, target_type: str) -> Mapping[Any, str] | None:
     return CODE_LABELS.get(key)
 
 
+def form_field_labels() -> dict[str, str]:
+    """The labels of the items' one-form fields by name (once per request), for what a
+    resubmission changed."""
+    if has_request_context() and "web_form_labels" in g:
+        return g.web_form_labels  # type: ignore[no-any-return]
+    found: dict[str, str] = {}
+    for form in db.session().scalars(select(ServiceItem.form)):
+        for f in form or []:
+            found.setdefault(f.get("name", ""), f.get("label") or f.get("name", ""))
+    if has_request_context():
+        g.web_form_labels = found
+    return found
+
+
 def value_text(key: str, value: Any, target_type: str = "") -> str:
     """One stored value in words: names for codes and people, 是/否, local times; a list
     or record summarised (personal data stays as stored: masked)."""
@@ -188,6 +204,11 @@ def value_text(key: str, value: Any, target_type: str = "") -> str:
         return " · ".join(str(p) for p in parts if p)
     if key == "materials" and isinstance(value, list):
         return f"{len(value)} 个文件"
+    if key == "form_changed" and isinstance(value, list):
+        known = form_field_labels()
+        return "、".join(known.get(str(v), str(v)) for v in value)
+    if key == "source" and isinstance(value, str) and value in names()["centers"]:
+        return f"{names()['centers'][value]}业务系统"
     labels = _labels_for(key, target_type)
     if isinstance(value, list):
         if labels:
@@ -197,6 +218,8 @@ def value_text(key: str, value: Any, target_type: str = "") -> str:
         return "、".join(str(v) for v in value)
     if isinstance(value, Mapping):
         return f"{len(value)} 项"
+    if key == "level" and isinstance(value, int):
+        labels = filters.LEVEL_LABELS  # a rating's level, 1–5
     if labels and value in labels:
         return labels[value]
     if isinstance(value, str) and len(value) >= 20 and value[4:5] == "-" and "T" in value:

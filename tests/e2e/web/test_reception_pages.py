@@ -84,9 +84,9 @@ def test_the_day_list_shows_the_centers_appointments_and_marks_arrivals_and_no_s
 
     rows = table_rows(missed, DAY_LIST)
     assert [(r[1], r[6]) for r in rows] == [
-        (day["zhao"]["number"], f"已到场 {desk['clerk'].username}"),
+        (day["zhao"]["number"], f"已到场 {desk['clerk'].user.display_name}"),  # a name, not a login
         (day["qian"]["number"], "已预约"),
-        (day["sun"]["number"], f"爽约 {desk['clerk'].username}")]
+        (day["sun"]["number"], f"爽约 {desk['clerk'].user.display_name}")]
     # Buttons only where there is still something to mark.
     assert [r[7] for r in rows] == ["—", "到场 爽约", "—"]
     assert statuses(session) == {day["zhao"]["number"]: "arrived",
