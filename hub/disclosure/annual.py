@@ -138,7 +138,8 @@ def hub_figures(session: Session, year: int) -> narrative.HubFigures:
     ratings = sum(r["ratings"] for r in rated)
     return narrative.HubFigures(
         cases=narrative.CaseFigures(received=cases["received"], concluded=cases["concluded"],
-                                    on_time=cases["on_time"], centers=centers),
+                                    on_time=cases["on_time"], centers=centers,
+                                    overdue=cases["overdue"]),
         hotline=narrative.HotlineFigures(received=received, answered=answered)
         if received else None,
         ratings=narrative.RatingFigures(
@@ -174,7 +175,7 @@ def build_report(session: Session, actor: Principal, year: int) -> dict[str, Any
             "title": f"{district}{year}年政府信息公开工作年度报告",
             "organ": f"{district}政务公开工作办公室", "requests": requests,
             "proactive": proactive, "reviews": kept["reviews"],
-            "figures": {"cases": vars(figures.cases)}, "sections": sections}
+            "figures": {"cases": figures.cases.as_dict()}, "sections": sections}
 
 
 __all__ = ["FIRST_YEAR", "build_report", "check_year", "district_name", "hub_figures",

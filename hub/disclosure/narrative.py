@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.disclosure.categories import OUTCOMES
+from hub.supervision import indicators
 
 ORDER = "一二三四五六七八九十"
 SECTIONS = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
@@ -23,12 +24,27 @@ FORMAT_BASIS = ("《中华人民共和国政府信息公开条例》（以下简
 
 @dataclasses.dataclass(frozen=True)
 class CaseFigures:
-    """The service centers' cases of the year (e-supervision's annual figures)."""
+    """The service centers' cases of the year (e-supervision's annual figures): ``overdue``
+    are the cases still open past a deadline that fell in the year; the two rates are
+    ``hub.supervision.indicators``' (API.md, "Supervision")."""
 
     received: int
     concluded: int
     on_time: int
     centers: int
+    overdue: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return indicators.rate(self.on_time, self.concluded)
+
+    @property
+    def timeliness_rate(self) -> float | None:
+        return indicators.rate(self.on_time, self.concluded + self.overdue)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**dataclasses.asdict(self), "on_time_rate": self.on_time_rate,
+                "timeliness_rate": self.timeliness_rate}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,13 +141,17 @@ def _on_request(district: str, year: int, r: Mapping[str, Any]) -> str:
 
 def _platform(year: int, f: HubFigures) -> str:
     c = f.cases
-    rate = percent(c.on_time / c.concluded if c.concluded else None)
     text = (f"（三）政府信息管理和平台建设。区街政务服务数据中心实行统一数据库、统一用户管理，"
             f"对十五个街道政务服务中心实行全效能监控，办件信息、审批时限和办理结果全程留痕、"
             f"可查可溯。")
-    if c.received or c.concluded:
+    if c.received or c.concluded or c.overdue:
         text += (f"{year}年，全区{c.centers}个政务服务中心共受理办件{c.received}件，"
-                 f"办结{c.concluded}件，其中按时办结{c.on_time}件，按时办结率{rate}。")
+                 f"办结{c.concluded}件，其中按时办结{c.on_time}件，按时办结率"
+                 f"{percent(c.on_time_rate)}；"
+                 + (f"另有{c.overdue}件已超过办理时限仍未办结，" if c.overdue
+                    else "没有超过办理时限仍未办结的办件，")
+                 + "办结及时率（按时办结件数除以办结件数与超期未办结件数之和）为"
+                 f"{percent(c.timeliness_rate)}。")
     else:
         text += f"数据中心尚无{year}年度的办件记录（办件数据自数据中心启用之日起汇集）。"
     if f.hotline is not None:

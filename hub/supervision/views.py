@@ -142,9 +142,11 @@ class AnnualReport(MethodView):
     @blp.doc(responses=_with_spreadsheets("Report"))
     def get(self, args: dict[str, Any]) -> Any:
         """The year's figures for the annual report, counted from the applications in SQL:
-        received and concluded per center and in total, on-time rate, supplement requests,
-        withdrawals, rejections by reason; ``checks`` shows that the totals add up and that
-        the rollups agree (``ok`` when every check holds)."""
+        received and concluded per center and in total, on-time rate, the cases still open
+        past a deadline that fell in the year (``overdue``) and the timeliness rate (on time /
+        (concluded + overdue)), supplement requests, withdrawals, rejections by reason;
+        ``checks`` shows that the totals add up and that the rollups agree (``ok`` when every
+        check holds). The disclosure report's text (三) states the same figures."""
         now = _now()
         year = args["year"]
         body = report.annual_report(db.session(), year, now)
@@ -253,6 +255,8 @@ class Unattended(MethodView):
                                         running=t.application.status == "in_review")}
                  for t in result["items"]]
         return {**result, "items": items}
+
+
 @blp.route("/tickets")
 class TicketFigures(MethodView):
     @requires("supervision.read")

@@ -150,3 +150,21 @@ def test_the_text_tells_the_centers_year_and_the_call_centers_when_it_has_them()
     with_hotline = narrative.overview("沈河区", 2025, year, {"kept": False}, kept, figures)
     assert "尚无2025年度的办件记录" in with_hotline[2]
     assert "受理工单5120件，答复5080件" in with_hotline[2] and "满意率96.7%" in with_hotline[2]
+
+
+def test_the_text_gives_overdue_cases_and_the_timeliness_rate_beside_the_on_time_rate():
+    kept = {"reconsideration": {"total": 0}, "litigation_direct": {"total": 0},
+            "litigation_after_review": {"total": 0}}
+    year = requests_table([], 2026)
+    # The demo's 2026: almost everything concluded was on time, but 801 cases are late.
+    cases = narrative.CaseFigures(received=3824, concluded=2799, on_time=2797, centers=16,
+                                  overdue=801)
+    assert (cases.on_time_rate, cases.timeliness_rate) == (0.9993, 0.7769)
+    text = narrative.overview("沈河区", 2026, year, {"kept": False}, kept,
+                              narrative.HubFigures(cases=cases))[2]
+    assert ("按时办结率99.9%；另有801件已超过办理时限仍未办结，办结及时率（按时办结件数除以办结件数"
+            "与超期未办结件数之和）为77.7%。") in text
+    none_late = narrative.CaseFigures(received=3, concluded=2, on_time=2, centers=16)
+    text = narrative.overview("沈河区", 2026, year, {"kept": False}, kept,
+                              narrative.HubFigures(cases=none_late))[2]
+    assert "没有超过办理时限仍未办结的办件，办结及时率" in text and "为100.0%" in text
