@@ -58,6 +58,11 @@ def supplement_deadline(cal: WorkingCalendar, received_on: dt.date) -> dt.date:
     return cal.add_working_days(received_on, SUPPLEMENT_WINDOW_DAYS)
 
 
+def supplement_possible(cal: WorkingCalendar, received_on: dt.date, on: dt.date) -> bool:
+    """Whether a supplement request sent on ``on`` is within the window (art. 30)."""
+    return on <= supplement_deadline(cal, received_on)
+
+
 def warning(limit: Limit, today: dt.date) -> str | None:
     """``red`` past the due day, ``yellow`` from ``yellow_on``, else None."""
     if limit.due_on is None or limit.yellow_on is None:
@@ -77,4 +82,4 @@ def answered_on_time(due_on: dt.date | None, answered_on: dt.date) -> bool:
 
 __all__ = ["ANSWER_DAYS", "EXTENSION_DAYS", "Limit", "SUPPLEMENT_WINDOW_DAYS", "WAITING",
            "YELLOW_DAYS", "answer_limit", "answered_on_time", "supplement_deadline",
-           "warning"]
+           "supplement_possible", "warning"]

@@ -237,8 +237,8 @@ def request_supplement(session: Session, actor: Principal, request_id: uuid.UUID
     on = on or now
     _not_after_today("on", on, now)
     _not_before("on", on, req.received_on, "收到申请之日")
-    last = limits.supplement_deadline(cal, req.received_on)
-    if on > last:
+    if not limits.supplement_possible(cal, req.received_on, on):
+        last = limits.supplement_deadline(cal, req.received_on)
         raise ValidationFailed({"on": [f"应在收到申请之日起 {limits.SUPPLEMENT_WINDOW_DAYS} 个工作日内"
                                        f"（最迟 {last}）要求补正"]})
     before = summary(req)

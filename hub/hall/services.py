@@ -85,6 +85,14 @@ def capacity(session: Session, center: str, item: str) -> int:
                if item in w.service_items)
 
 
+def bookable_items(session: Session) -> set[str]:
+    """The items that can be booked online somewhere: those a window with appointment
+    places handles (``capacity`` above 0 at some center)."""
+    return {code for w in session.scalars(select(HallWindow)
+                                          .where(HallWindow.capacity_per_slot > 0))
+            for code in w.service_items}
+
+
 def _all_windows(session: Session) -> list[Any]:
     return list(session.execute(
         select(HallWindow, Center.name).join(Center, Center.code == HallWindow.center_code)
@@ -145,5 +153,5 @@ def coverage(session: Session) -> dict[str, Any]:
             "booking_online": booking, "incomplete": incomplete}
 
 
-__all__ = ["GUIDE_PARTS", "capacity", "coverage", "get_center", "guide_of", "missing_parts",
-           "public_centers", "replace_windows", "spots", "windows_of"]
+__all__ = ["GUIDE_PARTS", "bookable_items", "capacity", "coverage", "get_center", "guide_of",
+           "missing_parts", "public_centers", "replace_windows", "spots", "windows_of"]

@@ -14,10 +14,16 @@ from hub.tickets.schemas import text
 
 
 class PublicRatingSchema(ma.Schema):
-    number = fields.Text(required=True, validate=validate.Length(min=1, max=MAX_INPUT))
-    code = fields.Text(required=True, validate=validate.Length(min=1, max=MAX_INPUT))
-    level = ma.fields.Integer(required=True, strict=True, validate=validate.OneOf(
-        LEVELS, error="评价等级为 1–5：5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意"))
+    number = fields.Text(required=True, validate=validate.Length(min=1, max=MAX_INPUT),
+                         error_messages={"required": "请填写编号"})
+    code = fields.Text(required=True, validate=validate.Length(min=1, max=MAX_INPUT),
+                       error_messages={"required": "请填写查询码"})
+    # No default: a rating carries the level its rater chose, or is refused.
+    level = ma.fields.Integer(
+        required=True, strict=True,
+        error_messages={"required": "请选择评价等级", "null": "请选择评价等级"},
+        validate=validate.OneOf(
+            LEVELS, error="评价等级为 1–5：5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意"))
     comment = text(1000, required=False, multiline=True)
 
 

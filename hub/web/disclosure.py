@@ -13,7 +13,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from hub import clock, db
 from hub.approvals.calendar import end_of_day
 from hub.approvals.calendar_services import load_calendar
-from hub.disclosure import annual, rendering, services
+from hub.disclosure import annual, limits, rendering, services
 from hub.disclosure.categories import CHANNELS, ORGANISATION_KINDS, OUTCOMES, REQUESTER_KINDS
 from hub.disclosure.models import ANSWERED, OPEN, WAITING
 from hub.disclosure.report import REVIEW_KINDS, REVIEW_RESULTS
@@ -116,8 +116,12 @@ def _request_page(request_id: uuid.UUID, errors: forms.Errors | None = None,
            for action in ("extend", "supplement", "answer", "read_requester")}
     remaining = (remaining_working_days(cal, clock.now(), end_of_day(req.due_on))
                  if req.due_on and req.status == OPEN else None)
+    # A supplement request is offered only while the domain's window is open (art. 30).
+    supplement_open = (req.status == OPEN and req.supplement_requested_on is None
+                       and limits.supplement_possible(cal, req.received_on, today))
     return render_template("disclosure/detail.html", nav="disclosure", r=shown, may=may,
-                           remaining=remaining, errors=errors or {}, posted=posted or {},
+                           remaining=remaining, supplement_open=supplement_open,
+                           errors=errors or {}, posted=posted or {},
                            step=step, today=today, requester=requester, names=names(),
                            **_choices()), 422 if errors else 200
 

@@ -141,11 +141,21 @@ def public_book() -> Any:
     """网上预约: choose the item, the center and the day, then a half-day with places
     left, then who comes. The receipt (number and code) shows once, on success."""
     values = request.values
+    bookable = hall.bookable_items(db.session())
+    items = [i for i in _items() if i.code in bookable]  # only what can be booked is offered
     item = _item(values.get("item"))
     center = values.get("center") or None
     day = _date(values.get("date"))
     errors: forms.Errors = {}
     key = values.get("idempotency_key") or uuid.uuid4().hex
+    if values.get("item") and (item is None or item.code not in {i.code for i in items}):
+        # An item that cannot be booked (or is not offered) is refused beside 事项: the
+        # citizen goes to a window, as its guide says.
+        errors = {"item": [f"{item.name}暂不接受网上预约，请按办事指南到窗口办理" if item
+                           else "没有这个可网上预约的事项，请从列表中选择"]}
+        return _render("book.html", 422, nav="book", items=items, item=None, refused=item,
+                       center=None, day=None, errors=errors, posted={}, key=key,
+                       **_booking_choices(None, None, None))
     if request.method == "POST":
         body = {"center": center, "service_item": item.code if item else values.get("item"),
                 "date": values.get("date"), "slot": values.get("slot"),
@@ -164,7 +174,7 @@ def public_book() -> Any:
             return _render("booked.html", nav="book", appointment=a, code=shown(booked.code),
                            item=item, center=hall.get_center(db.session(), a.center_code),
                            day_label=_day_label(a.day))
-    return _render("book.html", 422 if errors else 200, nav="book", items=_items(), item=item,
+    return _render("book.html", 422 if errors else 200, nav="book", items=items, item=item,
                    center=center, day=day.isoformat() if day else None, errors=errors,
                    posted=request.form, key=key, **_booking_choices(item, center, day))
 

@@ -257,6 +257,7 @@ def test_a_complaint_sent_from_the_page_and_a_rating_with_a_wrong_code(
     check_page(page, page.goto(server.url + f"/rate?number={number}"))
     assert page.locator("#rate-number").input_value() == number
     page.fill("#rate-code", "AAAA-BBBB")
+    page.check("input[name=level][value='4']")  # nothing is chosen beforehand
     page.click("#rate-form button[type=submit]")
     page.wait_for_selector("#rate-errors:not([hidden])")
     assert "查询码不正确" in page.locator("#rate-errors").inner_text()

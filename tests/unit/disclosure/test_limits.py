@@ -51,6 +51,14 @@ def test_a_supplement_is_asked_within_seven_working_days_across_national_day():
     assert limits.supplement_deadline(CAL, D(2025, 9, 26)) == D(2025, 10, 13)
 
 
+def test_a_supplement_is_possible_up_to_the_last_day_of_the_window_and_not_after():
+    # Received Monday 22 Sept 2025: the window's last day is Tuesday 30 Sept.
+    assert limits.supplement_possible(CAL, D(2025, 9, 22), D(2025, 9, 22))
+    assert limits.supplement_possible(CAL, D(2025, 9, 22), D(2025, 9, 30))
+    assert not limits.supplement_possible(CAL, D(2025, 9, 22), D(2025, 10, 1))
+    assert not limits.supplement_possible(CAL, D(2025, 9, 22), D(2025, 10, 9))
+
+
 def test_while_waiting_for_the_completed_request_no_limit_runs_then_twenty_days_from_it():
     assert limits.answer_limit(CAL, D(2025, 9, 22), waiting=True) == limits.WAITING
     # Completed request arrives Thursday 16 Oct: 17 (1), 20–24 (2–6), 27–31 (7–11),

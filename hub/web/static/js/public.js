@@ -102,6 +102,14 @@
     return unplaced;
   }
 
+  function labelOf(field) {
+    var label = field.querySelector("label, legend");
+    if (!label) { return ""; }
+    var copy = label.cloneNode(true);
+    Array.prototype.forEach.call(copy.querySelectorAll(".req"), function (r) { r.remove(); });
+    return copy.textContent.trim();
+  }
+
   function sendJson(form, event, done) {
     event.preventDefault();
     var errors = form.querySelector(".form-errors");
@@ -119,7 +127,12 @@
         button.disabled = false;
         if (response.ok) { done(json); return; }
         var left = markErrors(form, json.errors);
-        show(errors, [json.detail || ("提交没有成功（" + response.status + "）")].concat(left));
+        // The fields' own words in the summary (the API's detail names them by code).
+        var named = Array.prototype.map.call(form.querySelectorAll(".has-error"), labelOf)
+          .filter(Boolean);
+        var summary = named.length ? "请检查：" + named.join("、")
+          : (json.detail || ("提交没有成功（" + response.status + "）"));
+        show(errors, [summary].concat(left));
       });
     }).catch(function () {
       button.disabled = false;
