@@ -5,13 +5,12 @@ staff, the center's clerk, a supervisor), inputs through the API's schemas first
 imported by the operator of its center (``hub.tickets.imports``)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 
 from sqlalchemy.orm import Session
 
+from adapters.sample import minxin as minxin_platform
 from hub.approvals.services import load_application
 from hub.demo.calls import (
     Answer,
@@ -69,19 +68,14 @@ MINXIN_LEAD = dt.timedelta(hours=3)
 
 
 def minxin_export(event: Call, center_name: str) -> bytes:
-    """A small 民心网 export of the planned case, as 民心网 writes them: GB18030 CSV with
-    its Chinese headers, the street by name, the time 民心网 received it."""
+    """A small 民心网 export of the planned case, as 民心网 writes them (the sample
+    platform's GB18030 CSV): the street by name, the time 民心网 received it."""
     received = (event.at - MINXIN_LEAD).astimezone(SHANGHAI)
-    values = {"number": f"MX{received:%Y%m%d}{event.ticket:05d}",
-              "received_at": f"{received:%Y-%m-%d %H:%M:%S}", "kind": KIND_LABELS[event.kind],
-              "subject": event.subject, "content": event.content,
-              "name": event.caller["name"], "phone": event.caller["phone"],
-              "center": center_name}
-    out = io.StringIO(newline="")
-    writer = csv.writer(out)
-    writer.writerow([column.header for column in minxin.COLUMNS])
-    writer.writerow([values[column.field] for column in minxin.COLUMNS])
-    return out.getvalue().encode("gb18030")
+    return minxin_platform.export([{
+        "民心网编号": f"MX{received:%Y%m%d}{event.ticket:05d}",
+        "受理时间": f"{received:%Y-%m-%d %H:%M:%S}", "类型": KIND_LABELS[event.kind],
+        "主题": event.subject, "内容": event.content, "姓名": event.caller["name"],
+        "联系电话": event.caller["phone"], "街道": center_name}])
 
 
 def _import_minxin(session: Session, event: Call, staff: Staff, replay: Replay) -> str:
