@@ -93,9 +93,10 @@ def _incident_lines(incident: Mapping[str, Any] | None) -> list[str]:
 def public_lines(windows: int, appointments: Mapping[str, int],
                  prereviews: Mapping[str, int]) -> list[str]:
     """The public site's week: windows set up, appointments and pre-reviews by outcome."""
-    return [f"公众服务：{windows} 个窗口；网上预约 {appointments.get('booked', 0)} 个（到场 "
+    booked, upcoming = appointments.get("booked", 0), appointments.get("upcoming", 0)
+    return [f"公众服务：{windows} 个窗口；网上预约 {booked + upcoming} 个（本周 {booked} 个：到场 "
             f"{appointments.get('arrived', 0)}，爽约 {appointments.get('no_show', 0)}，取消 "
-            f"{appointments.get('cancelled', 0)}，下周待到 {appointments.get('upcoming', 0)}）；"
+            f"{appointments.get('cancelled', 0)}；下周待到 {upcoming} 个）；"
             f"网上预审 {prereviews.get('submitted', 0)} 件（通过 {prereviews.get('passed', 0)}，"
             f"退回 {prereviews.get('returned', 0)}，已转正式受理 {prereviews.get('accepted', 0)}）"]
 

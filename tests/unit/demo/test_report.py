@@ -66,5 +66,8 @@ def test_the_public_sites_week_in_one_line():
     (line,) = public_lines(53, {"booked": 53, "arrived": 40, "no_show": 7, "cancelled": 6,
                                 "upcoming": 8}, {"submitted": 30, "passed": 16, "returned": 5,
                                                  "accepted": 4})
-    assert line == ("公众服务：53 个窗口；网上预约 53 个（到场 40，爽约 7，取消 6，下周待到 8）；"
+    # The week's bookings and next week's are both bookings: the total says so, and the
+    # week's parts add up to the week's (40 + 7 + 6 = 53).
+    assert line == ("公众服务：53 个窗口；网上预约 61 个（本周 53 个：到场 40，爽约 7，取消 6；"
+                    "下周待到 8 个）；"
                     "网上预审 30 件（通过 16，退回 5，已转正式受理 4）")
