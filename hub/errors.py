@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -123,6 +124,42 @@ def _in_request() -> bool:
     return has_request_context()
 
 
+# marshmallow's own (English) messages, as the people in the hall read them: every 422 of
+# the API and the pages goes through flatten_messages, so no field is refused in English.
+_CHINESE = [
+    (re.compile(r"^Missing data for required field\.$"), "此项为必填项"),
+    (re.compile(r"^Field may not be null\.$"), "此项为必填项"),
+    (re.compile(r"^Not a valid integer\.$"), "请输入整数"),
+    (re.compile(r"^Not a valid number\.$"), "请输入数字"),
+    (re.compile(r"^Not a valid (string|list|mapping type|boolean)\.$"), "格式不正确"),
+    (re.compile(r"^Not a valid date\.$"), "日期格式应为 YYYY-MM-DD"),
+    (re.compile(r"^Must be one of: .*\.$"), "请从给定的选项中选择"),
+    (re.compile(r"^Unknown field\.$"), "未知的字段"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), r"长度不能超过 \1 个字符"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), r"长度不能少于 \1 个字符"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), r"长度须为 \1–\2 个字符"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+     r"须在 \1 到 \2 之间"),
+    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"不能小于 \1"),
+    (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"不能大于 \1"),
+    (re.compile(r"^String does not match expected pattern\.$"), "格式不正确"),
+    (re.compile(r"^Invalid input type\.$"), "格式不正确"),
+    (re.compile(r"^Invalid value\.$"), "取值不正确"),
+    (re.compile(r"^Not a valid (datetime|time)\.$"), "时间格式不正确"),
+    (re.compile(r"^Not a valid UUID\.$"), "编号格式不正确"),
+    (re.compile(r"^Not a valid (email address|URL)\.$"), "格式不正确"),
+    (re.compile(r"^Length must be (\d+)\.$"), r"长度须为 \1 个字符"),
+    (re.compile(r"^Must be equal to .*\.$"), "取值不正确"),
+]
+
+
+def chinese(message: str) -> str:
+    for pattern, replacement in _CHINESE:
+        if pattern.match(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages as ``{"form.shop_name": ["..."]}``."""
     flat: dict[str, list[str]] = {}
@@ -135,12 +172,12 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
             for sub_key, sub_value in flatten_messages(value, path).items():
                 flat.setdefault(sub_key, []).extend(sub_value)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        flat[prefix or "_schema"] = list(messages)
+        flat[prefix or "_schema"] = [chinese(m) for m in messages]
     elif isinstance(messages, list):
         for index, item in enumerate(messages):
             flat.update(flatten_messages(item, f"{prefix}.{index}" if prefix else str(index)))
     else:
-        flat[prefix or "_schema"] = [str(messages)]
+        flat[prefix or "_schema"] = [chinese(str(messages))]
     return flat
 
 

@@ -3,7 +3,6 @@ same marshmallow schemas and services the API uses, and put each message beside 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,7 +10,7 @@ import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
 from hub import request_json
-from hub.errors import ValidationFailed, flatten_messages
+from hub.errors import ValidationFailed, chinese, flatten_messages
 
 Errors = dict[str, list[str]]
 
@@ -54,34 +53,6 @@ def parse_json(raw: str | None, name: str, errors: Errors, default: Any) -> Any:
             message = f"不是合法的 JSON：{exc.message}"
         errors.setdefault(name, []).append(message)
         return default
-
-
-# marshmallow's own (English) messages, as the people in the hall read them.
-_CHINESE = [
-    (re.compile(r"^Missing data for required field\.$"), "此项为必填项"),
-    (re.compile(r"^Field may not be null\.$"), "此项为必填项"),
-    (re.compile(r"^Not a valid integer\.$"), "请输入整数"),
-    (re.compile(r"^Not a valid number\.$"), "请输入数字"),
-    (re.compile(r"^Not a valid (string|list|mapping type|boolean)\.$"), "格式不正确"),
-    (re.compile(r"^Not a valid date\.$"), "日期格式应为 YYYY-MM-DD"),
-    (re.compile(r"^Must be one of: .*\.$"), "请从给定的选项中选择"),
-    (re.compile(r"^Unknown field\.$"), "未知的字段"),
-    (re.compile(r"^Longer than maximum length (\d+)\.$"), r"长度不能超过 \1 个字符"),
-    (re.compile(r"^Shorter than minimum length (\d+)\.$"), r"长度不能少于 \1 个字符"),
-    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), r"长度须为 \1–\2 个字符"),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
-     r"须在 \1 到 \2 之间"),
-    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"不能小于 \1"),
-    (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"不能大于 \1"),
-    (re.compile(r"^String does not match expected pattern\.$"), "格式不正确"),
-]
-
-
-def chinese(message: str) -> str:
-    for pattern, replacement in _CHINESE:
-        if pattern.match(message):
-            return pattern.sub(replacement, message)
-    return message
 
 
 def load(schema: ma.Schema, data: Mapping[str, Any]) -> dict[str, Any]:

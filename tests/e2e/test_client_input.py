@@ -199,3 +199,28 @@ def test_the_dashboard_pages_share_the_parser(client, people, value):
 def test_a_calendar_year_the_hub_cannot_count_is_not_a_500(client, people, year):
     response = client.get(f"/api/v1/calendar/{year}", headers=people.clerk().headers)
     assert response.status_code in (404, 422), response.get_data(as_text=True)
+
+
+# -- marshmallow's own messages, in the hall's language --------------------------------------
+
+
+def test_every_json_operation_refuses_an_empty_body_in_chinese(client, people):
+    # An empty object misses every required field: whatever the operation answers, no
+    # message of marshmallow's own (English) reaches the caller; a new operation is
+    # covered without a line of its own.
+    admin = people.admin()
+    tried = 0
+    for method, path, op in operations(client, admin):
+        if "requestBody" not in op:
+            continue
+        url = path.replace("{", "").replace("}", "")
+        for body in ("{}", '{"unknown_field": 1}'):
+            response = client.open(url, method=method, data=body, headers=admin.headers,
+                                   content_type="application/json")
+            if response.status_code not in (400, 422):
+                continue
+            messages = [m for ms in (response.json.get("errors") or {}).values() for m in ms]
+            english = [m for m in messages if not any("\u4e00" <= c <= "\u9fff" for c in m)]
+            assert english == [], (method, path, english)
+            tried += bool(messages)
+    assert tried >= 20
