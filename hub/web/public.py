@@ -22,7 +22,7 @@ from hub.appointments.slots import SLOT_LABELS, SLOT_TIMES, bookable_days
 from hub.approvals.calendar_services import load_calendar
 from hub.catalog import publication
 from hub.catalog.models import ServiceItem
-from hub.errors import Conflict, HubError, NotFound, ValidationFailed
+from hub.errors import Conflict, HubError, NotFound, TooManyRequests, ValidationFailed
 from hub.hall import floorplan
 from hub.hall import services as hall
 from hub.materials import services as materials
@@ -60,6 +60,14 @@ def _day_label(day: dt.date) -> str:
 def _render(template: str, status: int = 200, **context: Any) -> Any:
     return render_template(f"public/{template}", slot_labels=SLOT_LABELS,
                            slot_times=SLOT_TIMES, **context), status
+
+
+def _limited(rendered: Any, refusal: HubError | None) -> Any:
+    """A form refused because its limit ran out keeps what was typed, with the limit's
+    own status and ``Retry-After`` (429, as the API answers), not a form error's 422."""
+    if isinstance(refusal, TooManyRequests):
+        return rendered[0], refusal.status, refusal.headers
+    return rendered
 
 
 # -- Centers, guides, the hall ------------------------------------------------------------------
@@ -147,6 +155,7 @@ def public_book() -> Any:
     center = values.get("center") or None
     day = _date(values.get("date"))
     errors: forms.Errors = {}
+    refusal: HubError | None = None
     key = values.get("idempotency_key") or uuid.uuid4().hex
     if values.get("item") and (item is None or item.code not in {i.code for i in items}):
         # An item that cannot be booked (or is not offered) is refused beside 事项: the
@@ -168,15 +177,16 @@ def public_book() -> Any:
             errors = forms.place(exc.errors, [*APPLICANT_INPUTS, "slot", "date", "center",
                                               "service_item"])
         except HubError as exc:
-            errors = {"_schema": [exc.detail]}
+            errors, refusal = {"_schema": [exc.detail]}, exc
         else:
             a = booked.appointment
             return _render("booked.html", nav="book", appointment=a, code=shown(booked.code),
                            item=item, center=hall.get_center(db.session(), a.center_code),
                            day_label=_day_label(a.day))
-    return _render("book.html", 422 if errors else 200, nav="book", items=items, item=item,
-                   center=center, day=day.isoformat() if day else None, errors=errors,
-                   posted=request.form, key=key, **_booking_choices(item, center, day))
+    return _limited(_render("book.html", 422 if errors else 200, nav="book", items=items,
+                            item=item, center=center, day=day.isoformat() if day else None,
+                            errors=errors, posted=request.form, key=key,
+                            **_booking_choices(item, center, day)), refusal)
 
 
 @limit("public.appointments", per_address=30, window=3600)
@@ -240,6 +250,7 @@ def public_prereview(code: str) -> Any:
     centers = [c for c in hall.public_centers(session)
                if any(w["center"] == c.code for w in guide["windows"])]
     errors: forms.Errors = {}
+    refusal: HubError | None = None
     posted = request.form
     if request.method == "POST":
         body = {"center": request.form.get("center") or None, "service_item": code,
@@ -249,6 +260,7 @@ def public_prereview(code: str) -> Any:
         try:
             made = _prereview({k: v for k, v in body.items() if v is not None})
         except HubError as exc:
+            refusal = exc
             errors = forms.place(exc.errors or {"_schema": [exc.detail]},
                                  [*APPLICANT_INPUTS, "center", "files",
                                   *(f"form.{f['name']}" for f in item.form or [])])
@@ -257,10 +269,10 @@ def public_prereview(code: str) -> Any:
                            code=shown(made.code), guide=guide)
     max_files, max_bytes = _upload_limits()
     file_errors = [m for k, v in errors.items() if k.split(".")[0] == "files" for m in v]
-    return _render("prereview.html", 422 if errors else 200, nav="prereview", guide=guide,
-                   item=item, centers=centers, errors=errors, posted=posted,
-                   file_errors=file_errors,
-                   max_files=max_files, max_mib=max_bytes // materials.MIB)
+    return _limited(_render("prereview.html", 422 if errors else 200, nav="prereview",
+                            guide=guide, item=item, centers=centers, errors=errors,
+                            posted=posted, file_errors=file_errors, max_files=max_files,
+                            max_mib=max_bytes // materials.MIB), refusal)
 
 
 public_prereview.max_body = lambda settings: (  # type: ignore[attr-defined]

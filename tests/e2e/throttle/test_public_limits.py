@@ -179,8 +179,8 @@ def test_a_pre_review_sent_from_the_page_shares_the_uploads_limit(
         "applicant.phone": body["applicant"]["phone"], "form.shop_name": "老边饺子馆",
         "files": (io.BytesIO(pdf_bytes("page")), "营业执照.pdf")},
         content_type="multipart/form-data")
-    # Refused on the form, what was typed kept (the page's way with every refusal).
-    assert refused.status_code == 422
+    # Refused on the form, what was typed kept, with the limit's own status and wait.
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     page = refused.get_data(as_text=True)
     assert "<h1>网上预审：开办餐饮店</h1>" in page and "请求过于频繁" in page
     assert "老边饺子馆" in page and 'id="receipt-number"></strong>' in page  # no number
@@ -201,7 +201,8 @@ def test_booking_and_cancelling_on_the_pages_share_the_bookings_limit(client, de
         "item": "open-restaurant", "center": "binhe", "date": body["date"], "slot": "pm",
         "applicant.name": "王小明", "applicant.id_number": body["applicant"]["id_number"],
         "applicant.phone": "13812345678"})
-    assert refused.status_code == 422  # on the form, as the page's other refusals
+    # On the form, what was typed kept, with the limit's own status and wait.
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert "请求过于频繁" in refused.get_data(as_text=True)
     assert "<h1>网上预约</h1>" in refused.get_data(as_text=True)
     assert sorted(session.scalars(select(Appointment.status))) == ["cancelled"]
