@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from hub import db, migrate
 from hub.approvals import services
-from hub.approvals.forms import credit_code_check, with_check_character
+from hub.approvals.forms import with_check_character, with_credit_check
 from hub.approvals.models import ApprovalTask
 from hub.clock import FrozenClock
 from hub.directory.services import load_centers
@@ -34,11 +34,6 @@ from hub.timezones import SHANGHAI
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NAME = "hub_bench_pages"
-
-
-def with_credit_check(first17: str) -> str:
-    """A credit code the form check accepts (GB 32100-2015's check character)."""
-    return first17 + credit_code_check(first17)
 
 
 def scratch_database() -> str:

@@ -159,6 +159,11 @@ def credit_code_check(first17: str) -> str:
     return CREDIT_CODE_CHARSET[(31 - total % 31) % 31]
 
 
+def with_credit_check(first17: str) -> str:
+    """A credit code's first 17 characters with their check character."""
+    return first17 + credit_code_check(first17)
+
+
 def department_fields(fields: Iterable[Mapping[str, Any]], department: str) -> frozenset[str]:
     """The fields of the one form a department reads: those that name it."""
     return frozenset(f["name"] for f in fields if department in (f.get("departments") or []))
@@ -224,4 +229,5 @@ def with_check_character(first17: str) -> str:
 
 __all__ = ["ANSWER_KEYS", "FIELD_NAME_KEYS", "credit_code_check", "credit_code_problem",
            "department_fields", "form_errors", "id_number_problem", "normalise_answers",
-           "parse_date", "shown_answers", "shown_change", "visible_form", "with_check_character"]
+           "parse_date", "shown_answers", "shown_change", "visible_form", "with_check_character",
+           "with_credit_check"]

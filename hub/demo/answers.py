@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.sample.data import person_name
-from hub.approvals.forms import CREDIT_CODE_CHARSET, credit_code_check, with_check_character
+from hub.approvals.forms import CREDIT_CODE_CHARSET, with_check_character, with_credit_check
 
 ROADS = ("北顺城路", "中街路", "青年大街", "五爱街", "文化东路", "南京南街", "风雨坛街",
          "大南街", "小西路", "热闹路", "市府大路", "惠工街")
@@ -29,7 +29,7 @@ _BY_NAME = {
     "contractor": lambda r: f"沈阳{r.choice(FIRMS)}建筑工程有限公司",
     "company": lambda r: f"沈阳{r.choice(FIRMS)}商贸有限公司",
     "owner": lambda r: f"沈阳{r.choice(FIRMS)}广告传媒有限公司",
-    "credit_code": lambda r: _credit_code("91210103" + "".join(
+    "credit_code": lambda r: with_credit_check("91210103" + "".join(
         r.choice(CREDIT_CODE_CHARSET) for _ in range(9))),
     "venue_name": lambda r: r.choice(VENUES),
     "clinic_name": lambda r: r.choice(CLINICS),
@@ -44,11 +44,6 @@ _BY_NAME = {
     "beds": lambda r: r.randint(0, 20),
     "shelter_area_m2": lambda r: round(r.uniform(500, 6_000), 1),
 }
-
-
-def _credit_code(first17: str) -> str:
-    """A unified social credit code of a Shenyang (2101xx) company, check character and all."""
-    return first17 + credit_code_check(first17)
 
 
 def id_number(rng: random.Random) -> str:

@@ -42,9 +42,29 @@ DAY_WEIGHTS = (13, 11, 10, 10, 9, 8, 8)  # Monday is the busiest day
 # Median time a department takes to decide, in hall hours (others: 8).
 DEPARTMENT_HOURS = {"tax": 1.5, "market": 3, "urban": 5, "food": 6, "culture": 6, "police": 7,
                     "fire": 8, "environment": 9, "housing": 10, "planning": 12, "health": 14}
-SUPPLEMENTS = ("请补充提交经营场所平面布局图", "请补充从业人员健康证明",
-               "施工合同缺少盖章页，请补正", "申请表法定代表人签字不清晰，请重新签署",
-               "请补充提交房屋产权证明或租赁合同")
+SIGNATURE = "申请表法定代表人签字不清晰，请重新签署"
+PREMISES = "请补充提交房屋产权证明或租赁合同"
+# What a department asks to have completed, by item (five each: the draw is the same
+# whichever item, so the week does not change with the wording).
+SUPPLEMENTS = ("请补充提交申请材料清单中缺少的材料", "申请材料复印件不清晰，请重新提交",
+               "申请材料缺少申请人签章，请补正", SIGNATURE, PREMISES)
+SUPPLEMENTS_BY_ITEM = {
+    "open-restaurant": ("请补充提交经营场所平面布局图", "请补充从业人员健康证明",
+                        "请补充油烟净化设施的检测报告", SIGNATURE, PREMISES),
+    "business-license-change": ("请补充股东会关于变更住所的决议",
+                                "新住所使用证明缺少产权人签章，请补正",
+                                "请补充提交营业执照正副本", SIGNATURE, PREMISES),
+    "construction-permit": ("施工合同缺少盖章页，请补正", "请补充建设工程规划许可证复印件",
+                            "请补充施工图设计文件审查合格书", SIGNATURE, "请补充提交监理合同"),
+    "outdoor-advertising": ("请补充广告设施设计效果图", "请补充设置场地的使用协议",
+                            "请补充广告设施结构安全检测报告", SIGNATURE, "请补充设置位置平面图"),
+    "entertainment-venue": ("请补充消防安全检查合格证明", "请补充经营场所平面布局图",
+                            "请补充从业人员名单及身份证明", SIGNATURE, PREMISES),
+    "medical-clinic": ("请补充医师资格证书及执业证书", "请补充诊所平面布局图",
+                       "请补充医疗废物处置协议", SIGNATURE, PREMISES),
+    "civil-defence-works": ("请补充人防工程施工图", "请补充人防工程竣工验收资料",
+                            "请补充人防工程维护管理责任书", SIGNATURE, "请补充提交房屋产权证明"),
+}
 REJECTIONS = ("经营场所与居民楼距离不符合规定", "消防安全条件不符合要求，不予许可",
               "环评意见不予通过：油烟排放不达标", "设置位置位于禁设区域")
 WITHDRAWALS = ("申请人主动撤回", "申请人变更经营地址，将重新申请", "申请人决定暂缓办理")
@@ -185,7 +205,8 @@ def _case_steps(rng: random.Random, item: ItemRouting, submitted: float, fate: s
             step = _Step(times[department], "decide", number, department, "approve",
                          by=rng.randrange(3))
             if number == special and department == chosen and fate == "supplement":
-                step.decision, step.comment = "request_supplement", rng.choice(SUPPLEMENTS)
+                step.decision, step.comment = "request_supplement", rng.choice(
+                    SUPPLEMENTS_BY_ITEM.get(item.code, SUPPLEMENTS))
                 back = step.minute + _days(rng, 0.2, 2)
                 steps.append(_Step(back, "resubmit", form=answers.amended(rng, item.form, form)))
                 times[department] = back + delay(rng, department)

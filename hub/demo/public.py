@@ -22,7 +22,7 @@ from sqlalchemy import select
 from hub.appointments import services as appointments
 from hub.appointments.models import Appointment
 from hub.appointments.schemas import BookingSchema
-from hub.approvals.forms import with_check_character
+from hub.approvals.forms import with_check_character, with_credit_check
 from hub.catalog.models import ServiceItem
 from hub.clock import SHANGHAI, FrozenClock
 from hub.db import Database
@@ -169,7 +169,8 @@ FORMS = {
     "open-restaurant": {"shop_name": "老边饺子馆", "address": "沈河区中街路 120 号",
                         "area_m2": 86.5, "seats": 40, "cuisine": "热食类", "fume_purifier": True},
     "business-license-change": {"company": "沈阳盛京商贸有限公司",
-                                "credit_code": "91210103MA0XXXXX1B", "change": "住所"},
+                                "credit_code": with_credit_check("91210103MA0K8QJ5X"),
+                                "change": "住所"},
 }
 
 
