@@ -49,6 +49,12 @@ class FloorPlan:
     def highlighted(self) -> tuple[Counter, ...]:
         return tuple(c for c in self.counters if c.highlighted)
 
+    @property
+    def way_in(self) -> str:
+        """What the gap in the front wall leads to: the street on the ground floor, the
+        stairs and lifts above it."""
+        return "入口" if self.floor <= 1 else "楼梯、电梯"
+
 
 @dataclasses.dataclass(frozen=True)
 class WindowSpot:

@@ -36,3 +36,8 @@ def test_nothing_highlighted_without_an_item_and_one_plan_per_floor():
 def test_long_names_are_shortened_to_fit():
     assert shorten("市场监管综合窗口") == "市场监管综…"
     assert shorten("消防窗口") == "消防窗口"
+
+
+def test_only_the_ground_floor_is_entered_from_the_street():
+    plans = floor_plans(spots(3, floor=2) + spots(2, floor=1))
+    assert [(p.floor, p.way_in) for p in plans] == [(1, "入口"), (2, "楼梯、电梯")]
