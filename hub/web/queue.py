@@ -101,7 +101,10 @@ def _task_page(task: ApprovalTask, errors: forms.Errors | None = None,
     this = next(t for t in case["tasks"] if t["id"] == task.id)
     approvers = []
     if allowed(p, "task.assign", Scope(department=task.department_code)):
-        approvers = [(u.username, f"{u.display_name}（{u.username}）")
+        centers = names()["centers"]  # the assignee's center beside the name (issue 21)
+        approvers = [(u.username, f"{u.display_name}（{centers.get(u.center_code, '')}，"
+                                  f"{u.username}）" if u.center_code else
+                      f"{u.display_name}（{u.username}）")
                      for u in session.scalars(directory.users_query(
                          department=task.department_code, status="active"))
                      if {"approver", "chief"} & set(u.roles)]

@@ -121,6 +121,9 @@ def test_chief_sees_the_department_and_reassigns(browser, hall, server, session)
     number = submit(clerk, server, "王小明", "老边饺子馆")
     chief = browser.sign_in("market.chief")
     chief.click(f"table.queue a >> text={number}")
+    # Each person offered is named with their center: the same name may sit in two.
+    offered = chief.locator("#f-assignee option[value='market.wu']").inner_text()
+    assert offered == "测试用户market.wu（沈河区政务服务中心，market.wu）"
     chief.select_option("#f-assignee", "market.wu")
     chief.click("form.assign-form button")
     assert "已指派给 测试用户market.wu（沈河区政务服务中心）" in chief.locator(".flash").inner_text()
