@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub import clock, db
 from hub.approvals import calendar_services, staffing
-from hub.directory import lockout
+from hub.directory import deciders, lockout
 from hub.directory import services as directory
 from hub.directory.models import ROLES, USER_STATUSES, Center, Department, User
 from hub.directory.schemas import DepartmentSchema, UserSchema, UserUpdateSchema
@@ -175,8 +175,12 @@ def admin_departments() -> Any:
         else:
             flash(f"已添加部门 {loaded['name']}")
             return redirect(url_for("web.admin_departments"))
-    departments = db.session().scalars(directory.list_departments().order_by(Department.code)).all()
+    session = db.session()
+    departments = session.scalars(directory.list_departments().order_by(Department.code)).all()
+    # The same rule as the item editor's: a department nobody in post can decide for.
+    staffed = deciders.staffed_departments(session)
     return render_template("admin/departments.html", nav="departments", departments=departments,
+                           unstaffed={d.code for d in departments if d.code not in staffed},
                            values=values, errors=errors), 422 if errors else 200
 
 
