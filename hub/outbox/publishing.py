@@ -12,7 +12,8 @@ import logging
 import os
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from celery import Celery, bootsteps
 from flask import Flask
@@ -160,15 +161,8 @@ _relays: dict[tuple[int, int], OffRequestRelay] = {}
 
 def off_request_relay(app: Flask) -> OffRequestRelay:
     """This process's off-request relay of ``app`` (a forked child starts its own)."""
-    key = (os.getpid(), id(app))
-    found = _relays.get(key)
-    if found is None:
-        with _kickers_lock:
-            found = _relays.get(key)
-            if found is None:
-                poll = app.config["HUB_SETTINGS"].outbox_off_request_poll_seconds
-                found = _relays[key] = OffRequestRelay(app, poll)
-    return found
+    return _per_process(_relays, app, lambda: OffRequestRelay(
+        app, app.config["HUB_SETTINGS"].outbox_off_request_poll_seconds))
 
 
 def settle(app: Flask, timeout: float = 30.0) -> None:
@@ -217,19 +211,26 @@ class _Kicker:
 
 
 _kickers: dict[tuple[int, int], _Kicker] = {}
-_kickers_lock = threading.Lock()
+_threads_lock = threading.Lock()
+T = TypeVar("T")
+
+
+def _per_process(registry: dict[tuple[int, int], T], owner: object,
+                 make: Callable[[], T]) -> T:
+    """``owner``'s one thread-owning helper in this process (a forked child makes its own)."""
+    key = (os.getpid(), id(owner))
+    found = registry.get(key)
+    if found is None:
+        with _threads_lock:
+            found = registry.get(key)
+            if found is None:
+                found = registry[key] = make()
+    return found
 
 
 def _kicker(celery_app: Celery) -> _Kicker:
-    """This process's kicker for ``celery_app`` (a forked child starts its own thread)."""
-    key = (os.getpid(), id(celery_app))
-    found = _kickers.get(key)
-    if found is None:
-        with _kickers_lock:
-            found = _kickers.get(key)
-            if found is None:
-                found = _kickers[key] = _Kicker(celery_app)
-    return found
+    """This process's kicker for ``celery_app``."""
+    return _per_process(_kickers, celery_app, lambda: _Kicker(celery_app))
 
 
 def dead_letter_queue() -> Queue:
