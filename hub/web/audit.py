@@ -83,15 +83,21 @@ def _query() -> tuple[dict[str, Any], dict[str, str], forms.Errors]:
         return {}, raw, forms.place(exc.errors, INPUTS)
 
 
-def _cases(records: list[AuditRecord]) -> dict[str, dict[str, Any]]:
-    """The cases the page's records are about: number, and the applicant masked."""
+def _target_ids(records: list[AuditRecord], target_type: str) -> list[uuid.UUID]:
+    """The ids of the page's records about ``target_type`` (uuids only)."""
     ids = []
     for rec in records:
-        if rec.target_type == "application":
+        if rec.target_type == target_type:
             try:
                 ids.append(uuid.UUID(rec.target_id))
             except ValueError:
                 continue
+    return ids
+
+
+def _cases(records: list[AuditRecord]) -> dict[str, dict[str, Any]]:
+    """The cases the page's records are about: number, and the applicant masked."""
+    ids = _target_ids(records, "application")
     if not ids:
         return {}
     rows = db.session().execute(select(
@@ -103,13 +109,7 @@ def _cases(records: list[AuditRecord]) -> dict[str, dict[str, Any]]:
 
 def _ticket_numbers(records: list[AuditRecord]) -> dict[str, str]:
     """The numbers of the tickets the page's records are about (one query)."""
-    ids = []
-    for rec in records:
-        if rec.target_type == "ticket":
-            try:
-                ids.append(uuid.UUID(rec.target_id))
-            except ValueError:
-                continue
+    ids = _target_ids(records, "ticket")
     if not ids:
         return {}
     rows = db.session().execute(select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)))
