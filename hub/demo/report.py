@@ -29,7 +29,7 @@ SEED_2016 = {"received": "29", "carried_in": "—", "answered": "29", "on_time":
              "carried_out": "—", "reviews": "0（案件为零）"}
 CALL_LABELS = (("ticket", "工单"), ("minxin_imported", "其中民心网导入"),
                ("transferred", "转办"), ("assigned", "交办"),
-               ("answered", "答复"), ("callback_satisfied", "回访满意"),
+               ("answered", "答复（次，重新办理后再答复也计）"), ("callback_satisfied", "回访满意"),
                ("callback_unsatisfied", "回访不满意重新办理"), ("callback_unreachable", "联系不上"),
                ("rated", "好评及中评"), ("rated_bad", "差评"), ("rectified", "整改办结"),
                ("appealed", "申诉"), ("appeal_decided", "申诉已决定"))
