@@ -49,13 +49,36 @@ def judge(rate: Rate, previous: int, current: int, elapsed: float, *,
     ``rate``; ``previous`` is the count of the window before, ``elapsed`` the seconds
     of the current window already past. ``counted``: the request is stored in
     ``current`` whatever the verdict (a refused one too), or only looked at."""
-    weight = max(0.0, (rate.window - elapsed) / rate.window)
-    estimate = previous * weight + current
+    estimate = _estimate(rate, previous, current, elapsed)
     if estimate <= rate.limit:
         return Verdict(True, estimate, 0)
     stored = current if counted else current - 1
-    wait = _wait(rate, previous, stored, elapsed)
-    return Verdict(False, estimate, max(1, math.ceil(wait)))
+    # The closed form's float (13/17 of 17 is 4.000000000000001) may round a whole
+    # second too far either way: the whole second is settled by the estimate itself.
+    seconds = max(1, math.ceil(_wait(rate, previous, stored, elapsed)))
+    while seconds > 1 and _fits_after(rate, previous, stored, elapsed, seconds - 1):
+        seconds -= 1
+    while not _fits_after(rate, previous, stored, elapsed, seconds):
+        seconds += 1
+    return Verdict(False, estimate, seconds)
+
+
+def _estimate(rate: Rate, previous: int, current: int, elapsed: float) -> float:
+    """Requests in the sliding window: the current window's and the previous one's
+    share still inside it."""
+    weight = max(0.0, (rate.window - elapsed) / rate.window)
+    return previous * weight + current
+
+
+def _fits_after(rate: Rate, previous: int, stored: int, elapsed: float, wait: int) -> bool:
+    """Whether one more request fits ``wait`` seconds on, if nothing else is counted."""
+    later = elapsed + wait
+    if later < rate.window:
+        return _estimate(rate, previous, stored + 1, later) <= rate.limit
+    later -= rate.window  # the next window: this one's count is the fading share
+    if later < rate.window:
+        return _estimate(rate, stored, 1, later) <= rate.limit
+    return 1 <= rate.limit
 
 
 def _wait(rate: Rate, previous: int, stored: int, elapsed: float) -> float:
