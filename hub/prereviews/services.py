@@ -18,7 +18,6 @@ from hub.approvals.calendar import deadline, local_date
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.cards import card, overdue_before
 from hub.approvals.forms import normalise_answers
-from hub.approvals.models import Application
 from hub.approvals.numbers import next_value
 from hub.catalog.models import ServiceItem
 from hub.catalog.publication import not_offered
@@ -226,11 +225,6 @@ def present(prereview: PreReview, now: dt.datetime, material_rows: Sequence[Mate
     if form:
         body["form"] = prereview.form
     return body
-
-
-def application_of(session: Session, prereview: PreReview) -> Application | None:
-    return session.get(Application, prereview.application_id) if prereview.application_id \
-        else None
 
 
 __all__ = ["Submitted", "accept", "check_data", "decide", "due", "list_query", "present",

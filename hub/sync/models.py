@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, BigIntPK
 RUN_STATUSES = ("running", "succeeded", "failed")
-RESOLUTIONS = ("accepted", "dismissed")
 
 _RUNNING = "status = 'running'"
 

@@ -2,14 +2,12 @@
 same marshmallow schemas and services the API uses, and put each message beside its field."""
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
-from hub import request_json
 from hub.errors import ValidationFailed, chinese, flatten_messages
 
 Errors = dict[str, list[str]]
@@ -34,25 +32,6 @@ def nested(form: MultiDict[str, str], prefix: str) -> dict[str, str]:
     """``{prefix}.{key}`` inputs as ``{key: value}`` (the one form's fields)."""
     start = prefix + "."
     return {k[len(start):]: v for k, v in form.items() if k.startswith(start)}
-
-
-def parse_json(raw: str | None, name: str, errors: Errors, default: Any) -> Any:
-    """A JSON text area, through the one decoding of client JSON (hub/request_json.py);
-    what it refuses becomes that field's message."""
-    if raw is None or not raw.strip():
-        return default
-    try:
-        return request_json.loads(raw)
-    except request_json.JSONInputError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, json.JSONDecodeError):
-            message = f"不是合法的 JSON（第 {cause.lineno} 行第 {cause.colno} 列）"
-        elif exc.path != "json":
-            message = f"不是合法的 JSON：{exc.path} {exc.message}"
-        else:
-            message = f"不是合法的 JSON：{exc.message}"
-        errors.setdefault(name, []).append(message)
-        return default
 
 
 def load(schema: ma.Schema, data: Mapping[str, Any]) -> dict[str, Any]:

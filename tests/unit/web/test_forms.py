@@ -34,13 +34,9 @@ def test_marshmallow_defaults_are_shown_in_chinese():
     assert forms.chinese("已是中文") == "已是中文"
 
 
-def test_nested_inputs_and_json_areas():
+def test_nested_inputs_and_blank_text():
     posted = MultiDict([("form.shop_name", "老边饺子"), ("applicant.name", "张三"), ("x", "1")])
     assert forms.nested(posted, "form") == {"shop_name": "老边饺子"}
-    errors: forms.Errors = {}
-    assert forms.parse_json('[{"a": 1}]', "stages", errors, []) == [{"a": 1}]
-    assert forms.parse_json("[{", "stages", errors, []) == []
-    assert errors["stages"][0].startswith("不是合法的 JSON")
     assert forms.text(MultiDict([("a", "  ")]), "a") is None
 
 
