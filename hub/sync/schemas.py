@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import validate
 
+from hub.approvals.forms import id_number_problem
 from hub.approvals.schemas import LocalDateTime
 from hub.directory.schemas import USERNAME
 from hub.fields import BlankIsMissing, Flag, IdNumber, RowId, Text
@@ -20,8 +22,22 @@ from hub.timezones import SHANGHAI
 # must not be able to mint administrators or supervisors in the one directory.
 SYNCED_ROLES = ("clerk", "operator", "approver", "chief")
 SYNCED_APPLICATION_STATUSES = ("in_review", "approved", "rejected", "withdrawn")
-ID_NUMBER = validate.Regexp(r"^([0-9]{17}[0-9X]|[0-9]{15})$",
-                           error="身份证号码应为 18 位（末位可为 X）或 15 位数字")
+ID_NUMBER_FORMAT = "身份证号码应为 18 位（末位可为 X）或 15 位数字"
+_FIRST_GENERATION = re.compile(r"[0-9]{15}")
+
+
+def valid_id_number(value: str) -> bool:
+    """The API's GB 11643 check (birth date and check character), so that the sync lets
+    into the shared records no number the counter would refuse. A center's older records
+    may still hold a first-generation 15-digit number, which has no check character."""
+    if _FIRST_GENERATION.fullmatch(value):
+        return True
+    problem = id_number_problem(value)
+    if problem is None:
+        return True
+    raise ma.ValidationError(problem if len(value) == 18 else ID_NUMBER_FORMAT)
+
+
 EXTERNAL_ID = validate.Length(min=1, max=128)
 
 
@@ -134,7 +150,7 @@ class ApplicationRecordSchema(CanonicalSchema):
     external_id = Text(required=True, validate=EXTERNAL_ID)
     service_item = Text(required=True, validate=validate.Length(min=1, max=64))
     applicant_name = Text(required=True, validate=validate.Length(min=1, max=100))
-    applicant_id_number = IdNumber(required=True, validate=ID_NUMBER)
+    applicant_id_number = IdNumber(required=True, validate=valid_id_number)
     submitted_at = CenterTime(required=True)
     status = Text(required=True, validate=validate.OneOf(SYNCED_APPLICATION_STATUSES))
     concluded_at = CenterTime(load_default=None, allow_none=True)
@@ -222,7 +238,7 @@ class FreshnessSchema(ma.Schema):
     name = ma.fields.String(required=True)
     stream = ma.fields.String(required=True, validate=validate.OneOf(STREAMS))
     last_success = LocalDateTime(required=True, allow_none=True,
-                                           metadata={"description": "最近一次同步成功的结束时间"})
+                                 metadata={"description": "最近一次同步成功的结束时间"})
     age_seconds = ma.fields.Float(required=True, allow_none=True,
                                   metadata={"description": "数据年龄：距最近一次成功的秒数"})
     nights_missed = ma.fields.Integer(required=True, metadata={

@@ -19,11 +19,11 @@ FIELDS = {"applications": {"external_id": "业务编号", "service_item": "事�
                            "submitted_at": "受理时间", "status": "办理状态",
                            "concluded_at": "办结时间", "updated_at": "更新时间"}}
 ROWS = [
-    ["GB-001", "open-restaurant", f"张{RARE[0]}", "210103199001011234", "2026-11-27 09:10:00",
+    ["GB-001", "open-restaurant", f"张{RARE[0]}", "210103199001011233", "2026-11-27 09:10:00",
      "在办", "", "2026-11-27 09:10:00"],
-    ["GB-002", "open-restaurant", f"欧阳{RARE[1]}{RARE[2]}", "210103198512127777",
+    ["GB-002", "open-restaurant", f"欧阳{RARE[1]}{RARE[2]}", "210103198512127778",
      "2026-11-26 14:00:00", "办结", "2026-11-27 16:30:00", "2026-11-27 16:30:00"],
-    ["GB-003", "no-such-item", "李四", "210103198512127777", "2026-11-26 14:00:00", "在办", "",
+    ["GB-003", "no-such-item", "李四", "210103198512127778", "2026-11-26 14:00:00", "在办", "",
      "2026-11-27 17:00:00"],
 ]
 
@@ -72,7 +72,7 @@ def test_each_file_is_read_once_oldest_first_and_a_rerun_reads_nothing(app, drop
     assert counts(first) == (2, 2, 0, 0, 0) and first.cursor_end == "applications-20261127.csv#2"
     [again] = sync(app, stream="applications")
     assert counts(again) == (0, 0, 0, 0, 0)
-    changed = [["GB-002", "open-restaurant", "欧阳娜", "210103198512127777", "2026-11-26 14:00:00",
+    changed = [["GB-002", "open-restaurant", "欧阳娜", "210103198512127778", "2026-11-26 14:00:00",
                 "不予许可", "2026-11-28 10:00:00", "2026-11-28 10:00:00"]]
     write_csv(drop / "applications-20261128.csv", changed, "gb18030")
     [third] = sync(app, stream="applications")
@@ -92,9 +92,9 @@ def test_xlsx_exports_keep_chinese_names_and_dates(app, drop, session):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append([1001, "open-restaurant", f"司马{RARE[3]}", "210103199001011234",
+    sheet.append([1001, "open-restaurant", f"司马{RARE[3]}", "210103199001011233",
                   dt.datetime(2026, 11, 27, 9, 0), "在办", None, dt.datetime(2026, 11, 27, 9, 0)])
-    sheet.append([1002, "open-restaurant", "诸葛亮", "21010319850101777X",
+    sheet.append([1002, "open-restaurant", "诸葛亮", "210103198501017776",
                   dt.datetime(2026, 11, 25, 9, 0), "已批准", dt.datetime(2026, 11, 27, 11, 0),
                   dt.datetime(2026, 11, 27, 11, 0)])
     book.save(drop / "applications-20261127.xlsx")

@@ -12,10 +12,10 @@ from hub.sync.schemas import CANONICAL_SCHEMAS
 BASES = {
     "applications": [
         {"external_id": "A1", "service_item": "open-restaurant", "applicant_name": "张三",
-         "applicant_id_number": " 2101 0219 9001 0112 3x ", "submitted_at": "2026-11-27 09:00:00",
+         "applicant_id_number": " 2101 0219 9001 0112 37 ", "submitted_at": "2026-11-27 09:00:00",
          "status": "in_review", "updated_at": "2026-11-27T09:00:00+08:00", "extra": "ignored"},
         {"external_id": "A2", "service_item": "open-restaurant", "applicant_name": "李四",
-         "applicant_id_number": "210102199001011234", "submitted_at": "2026-11-27T09:00:00+08:00",
+         "applicant_id_number": "210102199001011237", "submitted_at": "2026-11-27T09:00:00+08:00",
          "status": "approved", "concluded_at": "2026-11-28T10:00:00+08:00",
          "updated_at": "2026-11-28T10:00:00+08:00", "deleted": "true"},
     ],
@@ -33,7 +33,7 @@ BASES = {
 MISSING = object()
 TRIED = [MISSING, None, 123, 1.5, True, [], {}, "", " ", "\t\u3000", " approved ", "x" * 200,
          "approved", "in_review",
-         "2026-11-26T09:00:00+08:00", "not a time", "clerk;admin", "21010219900101123x",
+         "2026-11-26T09:00:00+08:00", "not a time", "clerk;admin", "21010219900101049x",
          "1234", "false"]
 
 

@@ -7,14 +7,14 @@ import pytest
 from hub.sync.schemas import CANONICAL_SCHEMAS, ApplicationRecordSchema, StaffRecordSchema
 
 CASE = {"external_id": "A1", "service_item": "open-restaurant", "applicant_name": "张三",
-        "applicant_id_number": "21010219900101123x", "submitted_at": "2026-11-27 09:00:00",
+        "applicant_id_number": "21010219900101004x", "submitted_at": "2026-11-27 09:00:00",
         "status": "in_review", "updated_at": "2026-11-27T09:00:00+08:00"}
 
 
 def test_a_timestamp_without_offset_is_shanghai_time():
     loaded = ApplicationRecordSchema().load(CASE)
     assert loaded["submitted_at"] == dt.datetime(2026, 11, 27, 1, 0, tzinfo=dt.timezone.utc)
-    assert loaded["applicant_id_number"] == "21010219900101123X" and loaded["deleted"] is False
+    assert loaded["applicant_id_number"] == "21010219900101004X" and loaded["deleted"] is False
 
 
 @pytest.mark.parametrize("change, field", [
@@ -29,6 +29,24 @@ def test_bad_cases_name_the_field(change, field):
     with pytest.raises(ma.ValidationError) as caught:
         ApplicationRecordSchema().load({**CASE, **change})
     assert field in caught.value.messages
+
+
+@pytest.mark.parametrize("number, reason", [
+    ("210102199001011234", "身份证号码校验位不符，请核对"),  # the check character of ...1237
+    ("210102199002301237", "身份证号码中的出生日期无效"),
+    ("2101021990010112", "身份证号码应为 18 位（末位可为 X）或 15 位数字"),
+])
+def test_a_synced_id_number_is_checked_as_the_counter_checks_it(number, reason):
+    """The sync lets into the shared records no number the API would refuse (issue 21,
+    item 5: the form's checks defined once, used by the pages, the API and the sync)."""
+    with pytest.raises(ma.ValidationError) as caught:
+        ApplicationRecordSchema().load({**CASE, "applicant_id_number": number})
+    assert caught.value.messages == {"applicant_id_number": [reason]}
+
+
+def test_a_first_generation_fifteen_digit_number_is_still_accepted():
+    loaded = ApplicationRecordSchema().load({**CASE, "applicant_id_number": "210102900101123"})
+    assert loaded["applicant_id_number"] == "210102900101123"
 
 
 STAFF = {"external_id": "E1", "username": "binhe.1", "display_name": "王芳", "roles": "clerk",
