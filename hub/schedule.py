@@ -74,4 +74,12 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "schedule": crontab(minute=f"*/{scan}"),
             "options": {"expires": scan * 60 - 5},
         },
+        # As often (HUB_WARNING_SCAN_MINUTES): the yellow and red cards of requests for
+        # government information still open (their limits are days, so a card appears in
+        # the first scan after midnight in the hall).
+        "disclosure-scan-warnings": {
+            "task": "disclosure.scan_warnings",
+            "schedule": crontab(minute=f"*/{scan}"),
+            "options": {"expires": scan * 60 - 5},
+        },
     }

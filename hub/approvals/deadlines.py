@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
@@ -29,6 +30,24 @@ CALENDAR_ACTOR = Principal.system("calendar:recompute")
 class ScanReport:
     yellow: int = 0
     red: int = 0
+
+
+def scan_levels(session: Session, candidates: Callable[[dt.datetime, str, int], Select[Any]],
+                raise_card: Callable[..., bool], batch: int) -> ScanReport:
+    """The scan of one kind of object (tickets, disclosure requests): per level, batches
+    of ``candidates(now, level, batch)`` rows, each given to ``raise_card(session, now,
+    level, *row)``; one commit per batch."""
+    report = ScanReport()
+    for level in cards.LEVELS:
+        while True:
+            now = clock.now()
+            rows = session.execute(candidates(now, level, batch)).all()
+            raised = sum(raise_card(session, now, level, *row) for row in rows)
+            setattr(report, level, getattr(report, level) + raised)
+            session.commit()
+            if len(rows) < batch:
+                break
+    return report
 
 
 def _not_warned(application_id: Any, task_id: Any, level: str) -> Any:

@@ -1,5 +1,5 @@
-"""Requests for government information (依申请公开) and the administrator's figures of
-each year for the annual report."""
+"""Requests for government information (依申请公开), the cards raised on them, and the
+administrator's figures of each year for the annual report."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.db import Base
+from hub.db import Base, BigIntPK
 
 REQUEST_STATUSES = ("open", "supplement_requested", "answered")
 OPEN, WAITING, ANSWERED = REQUEST_STATUSES
@@ -59,6 +59,27 @@ class DisclosureRequest(Base):
     registered_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+class DisclosureWarning(Base):
+    """A yellow or red card raised once per level and due date on an open request, by the
+    periodic scan (``hub.disclosure.deadlines``)."""
+
+    __tablename__ = "disclosure_warnings"
+    __table_args__ = (Index("ix_disclosure_warnings_center_raised", "center_code", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True)
+    center_code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(8))
+    # The due day it was raised against (a request's limit is a calendar day, as
+    # ``DisclosureRequest.due_on``).
+    due_on: Mapped[dt.date]
+    raised_at: Mapped[dt.datetime]
+    # "<request>:<due_on>:<level>": once per level and due day (an extended or completed
+    # request is due again, and may earn its cards again).
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
 
 
 def _count() -> Mapped[int]:

@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import audit, clock, idempotency, privacy
+from hub.approvals import cards
 from hub.approvals.calendar import WorkingCalendar, local_date
 from hub.approvals.calendar_services import load_calendar
 from hub.approvals.numbers import next_value
@@ -319,6 +320,15 @@ ORDER = {OPEN: ([DisclosureRequest.due_on, DisclosureRequest.id], False),
          ANSWERED: ([DisclosureRequest.answered_on, DisclosureRequest.id], True)}
 
 
+def card_reached(level: str, on: dt.date) -> ColumnElement[bool]:
+    """``limits.warning`` over the columns: the threshold of ``level`` crossed on ``on``
+    (red: past the due day; yellow: from ``yellow_on``, whether or not red since). Only an
+    open request shows a card: the callers add ``status == OPEN``."""
+    if level == cards.RED:
+        return DisclosureRequest.due_on < on
+    return DisclosureRequest.yellow_on <= on
+
+
 def requests_query(actor: Principal, now: dt.date, *, status: str = OPEN,
                    warning: str | None = None) -> Select[Any]:
     """The requests the caller may list, of one status; ``warning`` keeps the open ones
@@ -327,10 +337,10 @@ def requests_query(actor: Principal, now: dt.date, *, status: str = OPEN,
     stmt = select(DisclosureRequest).where(DisclosureRequest.status == status)
     if not allowed(actor, "disclosure_request.list_all"):
         stmt = stmt.where(DisclosureRequest.center_code == actor.center)
-    if warning == "red":
-        stmt = stmt.where(DisclosureRequest.status == OPEN, DisclosureRequest.due_on < now)
-    elif warning == "yellow":
-        stmt = stmt.where(DisclosureRequest.status == OPEN, DisclosureRequest.yellow_on <= now,
+    if warning == cards.RED:
+        stmt = stmt.where(DisclosureRequest.status == OPEN, card_reached(cards.RED, now))
+    elif warning == cards.YELLOW:
+        stmt = stmt.where(DisclosureRequest.status == OPEN, card_reached(cards.YELLOW, now),
                           DisclosureRequest.due_on >= now)
     return stmt
 

@@ -10,10 +10,9 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from hub import audit, clock
-from hub.approvals import cards
 from hub.approvals.calendar import end_of_day
 from hub.approvals.calendar_services import load_calendar
-from hub.approvals.deadlines import ScanReport
+from hub.approvals.deadlines import ScanReport, scan_levels
 from hub.approvals.queries import card_reached
 from hub.db import upsert
 from hub.permissions import Principal
@@ -58,17 +57,7 @@ def _raise(session: Session, now: dt.datetime, level: str, ticket_id: Any, cente
 def scan_warnings(session: Session, *, batch: int = 500) -> ScanReport:
     """Record the card of every ticket awaiting an answer that crossed a threshold since
     the last scan: one row per level and due date, audited. Commits once per batch."""
-    report = ScanReport()
-    for level in cards.LEVELS:
-        while True:
-            now = clock.now()
-            rows = session.execute(_candidates(now, level, batch)).all()
-            raised = sum(_raise(session, now, level, *row) for row in rows)
-            setattr(report, level, getattr(report, level) + raised)
-            session.commit()
-            if len(rows) < batch:
-                break
-    return report
+    return scan_levels(session, _candidates, _raise, batch)
 
 
 def recompute_deadlines(session: Session, year: int, *, batch: int = 200) -> int:

@@ -25,6 +25,7 @@ from hub.web.present import names
 # System actors (``Principal.system(name)``), by full name or by the part before ":".
 SYSTEM_ACTORS = {
     "beat:warnings": "预警扫描", "beat:ticket-warnings": "工单预警扫描",
+    "beat:disclosure-warnings": "信息公开申请预警扫描",
     "calendar:recompute": "工作日历调整后重算期限", "sync-reconciler": "数据同步核对",
     "outbound": "向业务系统推送", "public:rating": "群众评价", "public:web": "群众网上提交",
     "ratings": "差评自动转整改工单", "appointments:lapse": "预约爽约判定",

@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "disclosure.resubmitted": "收到补正后的申请，重新计时", "disclosure.answered": "答复",
     "disclosure.requester_viewed": "查看申请人完整信息",
     "disclosure.due_recomputed": "答复期限随工作日历调整",
+    "disclosure.warning.yellow": "黄牌预警", "disclosure.warning.red": "红牌预警",
     "ticket.received": "登记工单", "ticket.assigned": "交办部门", "ticket.transferred": "转办（首问负责人变更）",
     "ticket.replied": "答复", "ticket.closed": "回访后办结", "ticket.reopened": "回访不满意，重新办理",
     "ticket.caller_viewed": "查看来电人完整信息", "ticket.receipt_reissued": "重新签发查询码",
