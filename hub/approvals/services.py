@@ -26,6 +26,7 @@ from hub.approvals.messages import announce
 from hub.approvals.models import SOURCE_SYNC, Application, ApprovalTask
 from hub.catalog.models import ServiceItem
 from hub.catalog.publication import not_offered
+from hub.directory.models import User
 from hub.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from hub.permissions import Principal, Scope, allowed, require
 from hub.receipts import receipt_codes
@@ -274,7 +275,9 @@ def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision
     app = load_application(session, task.application_id, lock=True)
     task = next(t for t in app.tasks if t.id == task_id)
     if task.assignee and task.assignee != actor.username and not actor.has_role("chief"):
-        raise PermissionDenied(f"该任务已指派给 {task.assignee}，请由其本人或首席代表处理")
+        # The holder by name (by login only if no longer in the directory).
+        holder = session.scalar(select(User.display_name).where(User.username == task.assignee))
+        raise PermissionDenied(f"该任务已指派给 {holder or task.assignee}，请由其本人或首席代表处理")
     if task.status != routing.PENDING:
         raise Conflict("该审批任务已有决定，不能重复处理", current_version=task.version)
     if task.version != version:

@@ -160,6 +160,10 @@ def dashboard_center(code: str) -> Any:
                    in _open_steps(now, code).items()}
     row["late_steps"] = sum(c["red"] for c in departments.values())
     row["light"] = light(row)
+    # Beside each department's open tasks here: its timeliness and overdue tasks over the
+    # period, the API's per-department figures (kept per department, all centers together).
+    department_rows = {r["department"]: r
+                       for r in services.department_figures(session, now, start, end)}
     chart, totals = _trend(code, end or clock.local(now).date())
     cases = paginate(session, queries.applications_query(principal(), now, center=code),
                      [Application.submitted_at, Application.id], limit=50,
@@ -167,6 +171,7 @@ def dashboard_center(code: str) -> Any:
     center_cases = [queries.present_application(a, principal(), now) for a in cases["items"]]
     return render_template("dashboard/center.html", nav="dashboard", row=row, chart=chart,
                            totals=totals, departments=departments, cases=center_cases,
+                           department_rows=department_rows,
                            next_cursor=cases["next_cursor"], period=raw, errors=errors,
                            names=names(), code=code)
 
@@ -174,18 +179,22 @@ def dashboard_center(code: str) -> Any:
 @bp.route("/dashboard/centers/<string:code>/departments/<string:department>")
 @page("supervision.read")
 def dashboard_department(code: str, department: str) -> Any:
-    """A department's pending tasks on one center's cases, most urgent first."""
+    """A department's figures over the period (the API's: its tasks at every center) and
+    its pending tasks on one center's cases, most urgent first."""
     now = clock.now()
     if code not in names()["centers"] or department not in names()["departments"]:
         raise NotFound("中心或部门不存在")
+    start, end, raw, errors = period_args()
+    row = next(r for r in services.department_figures(db.session(), now, start, end)
+               if r["department"] == department)
     stmt = queries.tasks_query(principal(), now, department=department).where(
         Application.center_code == code)
     result = paginate(db.session(), stmt, [ApprovalTask.due_at, ApprovalTask.id], limit=100,
                       cursor=request.args.get("cursor") or None)
     rows = [queries.present_task(t, now) for t in result["items"]]
     return render_template("dashboard/department.html", nav="dashboard", rows=rows, code=code,
-                           department=department, names=names(),
-                           next_cursor=result["next_cursor"])
+                           department=department, names=names(), row=row, period=raw,
+                           errors=errors, next_cursor=result["next_cursor"])
 
 
 _EXPORTS = {

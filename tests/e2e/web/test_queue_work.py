@@ -47,6 +47,10 @@ def test_an_approver_claims_from_the_pool_and_another_cannot_decide_it(
 
 
 def test_a_typed_comment_survives_a_reassignment_meanwhile(browser, hall, server, session):  # noqa: F811,E501
+    # A name that does not contain the login, so the message shows which one it names.
+    session.execute(update(User).where(User.username == "market.wu")
+                    .values(display_name="吴晓燕"))
+    session.commit()
     clerk = browser.sign_in("clerk.binhe")
     number = submit(clerk, server, "王小明", "老边饺子馆")
     li = browser.sign_in("market.li")
@@ -60,7 +64,9 @@ def test_a_typed_comment_survives_a_reassignment_meanwhile(browser, hall, server
     chief.click("form.assign-form button")
     li.click("button[value=request_supplement]")
     summary = li.locator(".error-summary")
-    assert "该任务已指派给 market.wu" in summary.inner_text()
+    # The assignee by name (item 11), never by login.
+    assert "该任务已指派给 吴晓燕，请由其本人或首席代表处理" in summary.inner_text()
+    assert "market.wu" not in summary.inner_text()
     li.wait_for_function("document.activeElement.classList.contains('error-summary')")
     assert comment.replace("\n", "") in li.locator(".kept-comment").inner_text().replace("\n", "")
     screenshot(li, "approver-comment-kept")
