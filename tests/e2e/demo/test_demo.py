@@ -12,6 +12,7 @@ import datetime as dt
 import fcntl
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -323,6 +324,7 @@ def check_served(base: str, printed: str) -> None:
     assert "supervisor" in printed and DEMO_PASSWORD in printed
     login = requests.get(f"{base}/login", timeout=10)
     assert login.status_code == 200 and "登录" in login.text
+    check_public_home(base)
     assert requests.get(f"{base}/readyz", timeout=10).json()["checks"] == {
         "database": "ok", "broker": "in-process"}
     exposition = samples(requests.get(f"{base}/metrics", timeout=30).text)
@@ -336,6 +338,28 @@ def check_served(base: str, printed: str) -> None:
                            timeout=30).json()["items"]
     assert len(figures) == 16 and all(r["received"] for r in figures)
     assert _listening(9001)  # a sample center system, still up for manual syncs
+
+
+def check_public_home(base: str) -> None:
+    """``/`` is the public site's home page with the demo's data in it (its centers, the
+    items with guides), and staff sign in from a link on it."""
+    home = requests.get(f"{base}/", timeout=10, allow_redirects=False)
+    assert home.status_code == 200 and home.headers["content-type"].startswith("text/html")
+    heading = re.search(r"<h1[^>]*>([^<]*)</h1>", home.text)
+    assert heading and re.search(r"[\u4e00-\u9fff]", heading.group(1)), home.text[:2000]
+    assert heading.group(1).strip() == "沈河区网上政务服务"
+    assert f"政务服务中心（{len(CENTERS)} 个）" in home.text
+    cards = re.findall(r'<li class="center-card">\s*<h3>([^<]+)</h3>', home.text)
+    assert sorted(cards) == sorted(c["name"] for c in CENTERS)
+    staff = re.findall(r'<a href="([^"]+)">工作人员登录</a>', home.text)
+    assert staff == ["/login"], staff
+    assert "登录" in requests.get(f"{base}{staff[0]}", timeout=10).text
+    # The guides the demo wrote: items with a guide, taking bookings online.
+    guides = requests.get(f"{base}/guide", timeout=10)
+    items = re.findall(r'<li class="item-card">\s*<h2><a href="/guide/[^"]+">([^<]+)</a>',
+                       guides.text)
+    assert guides.status_code == 200 and items and "可网上预约" in guides.text, guides.text[:2000]
+    assert any(re.search(r"[\u4e00-\u9fff]", name) for name in items)
 
 
 def test_a_finished_year_of_disclosure_requests_and_its_report(prepared):

@@ -5,17 +5,23 @@ chosen item's window drawn highlighted. Every page loads only the hub's own asse
 its strict policy, without a script error; screenshots are kept to be looked at (Chinese
 text, not boxes)."""
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import func, select
 
 from hub.appointments.models import Appointment
+from hub.appointments.services import ONE_LIVE
 from hub.materials.models import Material, MaterialBlob
 from hub.prereviews.models import PreReview
+from hub.ratings.models import Rating
 from hub.tickets.models import Ticket
+from tests.e2e.approvals.conftest import hall as hall  # noqa: F401 - the fixture, reused
 from tests.e2e.conftest import booking, id_number
-from tests.e2e.web.conftest import DESKTOP, PHONE, screenshot
+from tests.e2e.ratings.conftest import concluded
+from tests.e2e.web.conftest import (DESKTOP, PHONE, check_rendering, rendering_problems,
+                                    screenshot)
 from tests.factories import pdf_bytes, png_bytes, window_definition
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -139,7 +145,8 @@ def test_an_upload_with_its_progress_shown(browser, server, site, session, viewp
         window.__seen = [];
         const box = document.getElementById('upload-progress');
         new MutationObserver(() => window.__seen.push(
-            (box.hidden ? 'hidden ' : 'shown ') + document.getElementById('upload-percent').textContent))
+            (box.hidden ? 'hidden ' : 'shown ')
+            + document.getElementById('upload-percent').textContent))
           .observe(box, {attributes: true, childList: true, subtree: true, characterData: true});
     }""")
     page.click("#prereview-submit")
@@ -264,3 +271,105 @@ def test_a_complaint_sent_from_the_page_and_a_rating_with_a_wrong_code(
     screenshot(page, f"public-rate-{size_of(viewport)}")
     page.problems.clear()  # the 404 of the wrong code
     only_local(browser)
+
+
+@SIZES
+def test_a_concluded_case_rated_from_the_page(
+        browser, server, hall, session, viewport):  # noqa: F811 - the fixture imported
+    case = concluded(hall)  # accepted at binhe's window, approved by every department
+    page = watched(browser, viewport)
+    check_page(page, page.goto(server.url + f"/rate?number={case['number']}"))
+    assert page.locator("#rate-number").input_value() == case["number"]
+    page.fill("#rate-code", case["receipt_code"])
+    page.check("input[name=level][value='5']")
+    page.fill("#rate-comment", "窗口服务热情，一次办成")
+    page.click("#rate-form button[type=submit]")
+    page.wait_for_selector("#rate-done:not([hidden])")
+    assert page.locator("#rate-errors").is_hidden()
+    assert "评价已记录" in page.locator("#rate-done").inner_text()
+    screenshot(page, f"public-rated-{size_of(viewport)}")
+    rating = session.scalars(select(Rating)).one()
+    assert (rating.application_id, rating.number, rating.level, rating.comment,
+            rating.center_code) == (uuid.UUID(case["id"]), case["number"], 5,
+                                    "窗口服务热情，一次办成", "binhe")
+    assert page.problems == []
+    only_local(browser)
+
+
+@SIZES
+def test_booking_an_id_number_twice_tells_nobody_it_has_booked(browser, server, site, session,
+                                                               viewport):
+    """One live appointment per ID number and item: whoever types the same ID number again
+    on the page (here a stranger, another day and half-day) is told the rule, as the API
+    tells it, and nothing of the booking it met; nothing second is stored."""
+    person = id_number()
+
+    def book_on_page(name, phone, date, slot):
+        page = watched(browser, viewport)  # each on a phone of their own
+        check_page(page, page.goto(
+            server.url + f"/book?item=open-restaurant&center=binhe&date={date}"))
+        page.check(f"input[name=slot][value={slot}]")
+        page.fill("#f-applicant-name", name)
+        page.fill("#f-applicant-id_number", person)
+        page.fill("#f-applicant-phone", phone)
+        page.click("#book-form button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    first = book_on_page("王小明", "13812345678", "2026-12-01", "am")
+    assert first.locator("h1").inner_text() == "预约成功"
+    number = first.locator("#receipt-number").inner_text()
+    assert first.problems == []
+
+    again = book_on_page("李四", "13900001111", "2026-12-02", "pm")
+    assert again.locator("h1").inner_text() == "网上预约"  # the form again, not a receipt
+    assert again.locator("#receipt-number").count() == 0
+    told = again.locator(".form-errors").inner_text().strip()
+    assert told == ONE_LIVE  # the rule, and only the rule
+    assert again.locator(".field-error").count() == 0  # no field is blamed either
+    for leak in (number, "2026-12-01", "12月1日", "上午", "滨河", "王", "已预约", "已有", "您已"):
+        assert leak not in told, leak
+    assert number not in again.content()
+    # What the stranger typed stays, for another try after the holder cancels.
+    assert again.locator("#f-applicant-name").input_value() == "李四"
+    screenshot(again, f"public-book-refused-{size_of(viewport)}")
+    assert again.problems == ["Failed to load resource: the server responded with a status of "
+                              "422 (UNPROCESSABLE ENTITY)"]  # the refused form itself
+    row = session.scalars(select(Appointment)).one()
+    assert (row.number, str(row.day), row.slot) == (number, "2026-12-01", "am")
+    only_local(browser)
+
+
+def test_the_screenshot_checks_fail_on_faint_text_and_missing_glyphs(browser):
+    """The checks ``screenshot`` makes of every page can fail: faint text is caught (and
+    text hidden, in a drawing or on a disabled control is not looked at), and characters
+    no font has draw the same box."""
+    page = browser.page(PHONE)
+    page.set_content("""<html lang="zh-CN"><body style="background:#f4f6f9">
+      <p id="faint" style="color:#999">办事指南（浅灰）</p>
+      <p style="color:#6b7280">沈河区政务服务中心</p>
+      <p style="color:#676d7b">沈河区政务服务中心</p>
+      <p style="background:rgba(31,78,140,.5);color:#fff">半透明的底色</p>
+      <h1 style="font-size:24px;color:#808080">大字可以稍浅</h1>
+      <p style="color:#ccc" hidden>隐藏的文字</p>
+      <span style="position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+                   color:#eee">读屏用的文字</span>
+      <svg width="80" height="20"><text x="0" y="15" fill="#ddd">图中文字</text></svg>
+      <button disabled style="color:#bbb">不可用</button>
+      <p style="background-image:linear-gradient(#000,#000);color:#111">图上的字</p>
+    </body></html>""")
+    found = check_rendering(page)
+    faint = {f["text"]: f for f in found["failures"]}
+    assert set(faint) == {"办事指南（浅灰）", "沈河区政务服务中心", "半透明的底色"}, faint
+    assert faint["办事指南（浅灰）"]["ratio"] == 2.63 and faint["办事指南（浅灰）"]["needed"] == 4.5
+    assert faint["沈河区政务服务中心"]["ratio"] == 4.47  # the old grey on the page colour
+    assert faint["半透明的底色"]["background"] == "rgb(138, 162, 195)"  # half blue over #f4f6f9
+    assert all(not (g["blank"] or g["same"] or g["missing"]) for g in found["glyphs"])
+    with pytest.raises(AssertionError, match=r"contrast 2\.63:1 < 4\.5:1 for '办事指南（浅灰）'"):
+        screenshot(page, "check-faint-text")
+
+    # Two characters no font has: the same missing-glyph box, as every Chinese character
+    # draws without a CJK font.
+    boxes = check_rendering(page, glyphs=[["\u0378", "\u0379"]])
+    assert any("draw the same box" in p or "draw blank" in p or "missing glyph" in p
+               for p in rendering_problems(boxes)), boxes["glyphs"]
