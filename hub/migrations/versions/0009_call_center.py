@@ -1,7 +1,7 @@
 """call center: tickets, their replies, answer policy and cards; ratings; receipt codes
 
 Revision ID: 0009_call_center
-Revises: 0005_sign_in
+Revises: 0008_workbench
 Create Date: 2026-12-04
 """
 from __future__ import annotations
