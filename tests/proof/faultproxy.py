@@ -61,8 +61,15 @@ class FaultProxy:
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
+        # close() alone leaves accept() blocked in its thread (Linux); shutting the
+        # listening socket down wakes it, so the thread ends instead of being waited for.
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._server.close()
         self._thread.join(5)
+        assert not self._thread.is_alive(), "the fault proxy's accept loop did not end"
 
     def _accept(self) -> None:
         while not self._stop.is_set():
