@@ -1,0 +1,92 @@
+"""SQL statements per request on the benchmark's path (issue 23): a clerk's submission,
+the four departments' decisions, and the reads around them, counted on PostgreSQL with a
+broker (so the consumers run elsewhere, as in production). Each endpoint has a budget: a
+change that adds a statement to a request fails here, whatever the machine's speed; one
+that saves statements lowers the budget with it. Counts, never timings."""
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from hub import db as hub_db
+from tests.e2e.approvals.conftest import DEPARTMENTS, new_key
+
+pytestmark = [pytest.mark.postgres, pytest.mark.broker]
+
+# Measured 2026-12-05 (issue 23's starting point); see docs/BENCHMARKS.md.
+BUDGETS = {
+    "POST /api/v1/applications": 15,
+    "POST /api/v1/tasks/{id}/decision (stage 1, opens stage 2)": 19,
+    "POST /api/v1/tasks/{id}/decision (a parallel task)": 13,
+    "POST /api/v1/tasks/{id}/decision (the last, concludes)": 18,
+    "GET /api/v1/applications/{id}": 6,
+    "GET /api/v1/me": 1,
+}
+COMPLETE_APPLICATION = 78  # the submission and its four decisions, as the benchmark loops
+
+
+@pytest.fixture
+def backend() -> str:
+    return "postgresql"
+
+
+@pytest.fixture
+def app_config(vhost_url: str) -> dict[str, Any]:
+    return {"broker_url": vhost_url}
+
+
+class Counter:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.statements: list[str] = []
+        self.seen: dict[str, list[str]] = {}
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.statements.append(re.sub(r"\s+", " ", statement))
+
+    @contextlib.contextmanager
+    def request(self, name: str) -> Iterator[None]:
+        self.statements = []
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        try:
+            yield
+        finally:
+            sa.event.remove(self.engine, "before_cursor_execute", self._record)
+        self.seen[name] = list(self.statements)
+
+
+def test_the_benchmarks_requests_keep_their_statement_budgets(app, hall) -> None:
+    counter = Counter(hub_db.get_database(app).engine)
+    hall.submitted(key=new_key())  # the first request of a process fills its caches
+    with counter.request("POST /api/v1/applications"):
+        case = hall.submitted(key=new_key())
+    tasks = {t["department"]: t for t in case["tasks"]}
+    names = {"market": "POST /api/v1/tasks/{id}/decision (stage 1, opens stage 2)",
+             "food": "POST /api/v1/tasks/{id}/decision (a parallel task)",
+             "fire": "POST /api/v1/tasks/{id}/decision (a parallel task)",
+             "environment": "POST /api/v1/tasks/{id}/decision (the last, concludes)"}
+    for department in DEPARTMENTS:
+        with counter.request(f"{names[department]} {department}"):
+            result = hall.decided(tasks[department])["application"]
+        tasks = {t["department"]: t for t in result["tasks"]}
+    assert result["status"] == "approved"
+    with counter.request("GET /api/v1/applications/{id}"):
+        hall.get(case["id"])
+    with counter.request("GET /api/v1/me"):
+        assert hall.client.get("/api/v1/me", headers=hall.clerk.headers).status_code == 200
+
+    over = []
+    for name, statements in counter.seen.items():
+        budget = BUDGETS[re.sub(r" (market|food|fire|environment)$", "", name)]
+        if len(statements) > budget:
+            over.append(f"{name}: {len(statements)} statements, budget {budget}:\n  "
+                        + "\n  ".join(s[:160] for s in statements))
+    assert not over, "\n".join(over)
+    # The whole complete application, as the benchmark's loop makes it.
+    assert sum(len(s) for n, s in counter.seen.items()
+               if n.startswith("POST")) <= COMPLETE_APPLICATION
