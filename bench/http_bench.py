@@ -73,7 +73,8 @@ def prepare(url: str, instance: Path) -> dict[str, Any]:
     from tests.factories import People
 
     app = create_app({"env": "test", "database_url": url, "instance_path": str(instance),
-                      "secret_key": "bench", "pii_key": "bench", "log_level": "WARNING",
+                      "secret_key": "bench", "pii_key": "bench", "audit_key": "bench",
+                      "log_level": "WARNING",
                       "centers_config": str(ROOT / "adapters" / "centers.toml")})
     migrate.upgrade(db.get_database(app).engine)
     with app.app_context():
@@ -109,7 +110,7 @@ class Servers:
     def __init__(self, url: str, broker: str, port: int, logs: Path, workers: int) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
         env.update({"HUB_ENV": "production", "HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker,
-                    "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench",
+                    "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench", "HUB_AUDIT_KEY": "bench",
                     "HUB_INSTANCE_PATH": str(logs / "instance"),
                     "HUB_CENTERS_CONFIG": str(ROOT / "adapters" / "centers.toml"),
                     "HUB_BIND": f"127.0.0.1:{port}", "HUB_WEB_WORKERS": str(workers)})
@@ -202,6 +203,7 @@ def profile(servers: Servers, port: int, cast: dict[str, Any], concurrency: int,
     tool = py_spy()
     if tool is None:
         return None
+    RESULTS.mkdir(parents=True, exist_ok=True)
     groups = {"web": servers.web_workers(),
               "celery_worker": [p for p in descendants(servers.worker.pid)]}
     raw = {name: [RESULTS / f"http_profile_{name}.{pid}.raw" for pid in pids]

@@ -3,6 +3,7 @@ and read by the staff they are for."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -12,7 +13,7 @@ from hub import clock
 from hub.approvals.calendar import local_date
 from hub.approvals.models import Application, ApprovalTask, DeadlineWarning, Notification
 from hub.catalog.models import ServiceItem
-from hub.outbox.services import claim
+from hub.outbox.services import claim, claim_many
 from hub.permissions import Principal
 
 CONSUMER = "approvals.notify"
@@ -63,6 +64,33 @@ def notify(session: Session, message_id: str, kind: str, application_id: str,
                                  text=text, created_at=clock.now()))
     session.commit()
     return True
+
+
+def notify_batch(session: Session, messages: Sequence[Mapping[str, Any]]) -> int:
+    """The batch consumer of ``approvals.notify``: the messages of one relay batch in one
+    transaction, each exactly once (claimed in one statement; the cases and tasks read
+    in one query each). Commits; returns how many notifications were new."""
+    fresh = claim_many(session, CONSUMER, [str(m["message_id"]) for m in messages])
+    todo = [m for m in messages if str(m["message_id"]) in fresh]
+    app_ids = {_uuid(m.get("application_id")) for m in todo} - {None}
+    task_ids = {_uuid(m.get("task_id")) for m in todo} - {None}
+    apps = {a.id: a for a in session.scalars(
+        select(Application).where(Application.id.in_(app_ids)))} if app_ids else {}
+    tasks = {t.id: t for t in session.scalars(
+        select(ApprovalTask).where(ApprovalTask.id.in_(task_ids)))} if task_ids else {}
+    now = clock.now()
+    for message in todo:
+        app = apps.get(_uuid(message.get("application_id")))
+        if app is None:
+            continue
+        task = tasks.get(_uuid(message.get("task_id")))
+        center, department, text = _compose(session, message["kind"], app, task,
+                                            message.get("warning_id"))
+        session.add(Notification(message_id=str(message["message_id"]), kind=message["kind"],
+                                 center_code=center, department_code=department,
+                                 application_id=app.id, text=text, created_at=now))
+    session.commit()
+    return len(todo)
 
 
 def for_principal(principal: Principal) -> Select[Any]:

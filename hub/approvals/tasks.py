@@ -1,6 +1,7 @@
 """Celery tasks of approvals: thin, they take ids and call a service."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -10,6 +11,8 @@ from hub import db
 from hub.approvals import deadlines, notifications
 from hub.outbox.services import claim
 
+log = logging.getLogger("hub.approvals")
+
 
 @shared_task(name="approvals.notify")
 def notify(message_id: str, kind: str, application_id: str, task_id: str | None = None,
@@ -18,6 +21,31 @@ def notify(message_id: str, kind: str, application_id: str, task_id: str | None 
     with db.get_database().session_scope() as session:
         return notifications.notify(session, message_id, kind, application_id, task_id,
                                     warning_id)
+
+
+@shared_task(name="approvals.notify_batch", batch_of="approvals.notify")
+def notify_batch(messages: list[dict[str, Any]]) -> int:
+    """The notifications of a relay batch of ``approvals.notify`` messages, in one
+    transaction. Should the batch fail, each message is tried alone, so one that cannot
+    be handled delays only itself: the task then fails for it (redelivered, and at the
+    delivery limit dead-lettered: its row marked failed)."""
+    database = db.get_database()
+    try:
+        with database.session_scope() as session:
+            return notifications.notify_batch(session, messages)
+    except Exception:
+        log.warning("notify_batch_failed messages=%s: handled one by one", len(messages))
+    written, failed = 0, []
+    for message in messages:
+        try:
+            with database.session_scope() as session:
+                written += notifications.notify(session, **message)
+        except Exception as exc:
+            failed.append(f"{message.get('message_id')}: {type(exc).__name__}")
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(messages)} notifications failed: "
+                           + "; ".join(failed[:5]))
+    return written
 
 
 @shared_task(name="approvals.scan_warnings")

@@ -12,7 +12,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from celery import Celery, bootsteps
@@ -33,23 +34,46 @@ DEAD_LETTER_EXCHANGE = "hub.dead-letter"
 DEAD_LETTER_QUEUE = "hub.dead-letter"
 
 
+def _send(celery_app: Celery, name: str, kwargs: dict[str, Any], task_id: str) -> None:
+    if celery_app.conf.task_always_eager:
+        task = celery_app.tasks.get(name)
+        if task is None:
+            raise LookupError(f"no Celery task named {name!r} is registered")
+        task.apply(kwargs=kwargs, task_id=task_id, throw=True)
+        return
+    celery_app.send_task(name, kwargs=kwargs, task_id=task_id, retry=True,
+                         retry_policy={"max_retries": 2, "interval_start": 0.2,
+                                       "interval_step": 0.5, "interval_max": 1})
+
+
 def publisher(celery_app: Celery) -> services.Publisher:
     """Publish a row: in-process (the embedded default) or to the broker with
     publisher confirms, the row's id as the task id and ``message_id``."""
 
     def publish(row: OutboxMessage) -> None:
-        kwargs = {**row.payload, "message_id": str(row.id)}
-        if celery_app.conf.task_always_eager:
-            task = celery_app.tasks.get(row.topic)
-            if task is None:
-                raise LookupError(f"no Celery task named {row.topic!r} is registered")
-            task.apply(kwargs=kwargs, task_id=str(row.id), throw=True)
-            return
-        celery_app.send_task(row.topic, kwargs=kwargs, task_id=str(row.id), retry=True,
-                             retry_policy={"max_retries": 2, "interval_start": 0.2,
-                                           "interval_step": 0.5, "interval_max": 1})
+        _send(celery_app, row.topic, {**row.payload, "message_id": str(row.id)}, str(row.id))
 
     return publish
+
+
+def batch_consumers(celery_app: Celery) -> dict[str, str]:
+    """Topic → the task that takes a batch of its messages: declared on the task with
+    ``batch_of=<topic>``; it receives ``messages``, each the payload with its
+    ``message_id``, and dedupes each as the single consumer does."""
+    return {task.batch_of: name for name, task in celery_app.tasks.items()
+            if getattr(task, "batch_of", None)}
+
+
+def batches(celery_app: Celery) -> services.Batches:
+    """How the relay publishes the rows of a batched topic claimed together: one task
+    message (its own id; the rows' ids travel in it, for the dead letters)."""
+    consumers = batch_consumers(celery_app)
+
+    def publish(rows: Sequence[OutboxMessage]) -> None:
+        messages = [{**row.payload, "message_id": str(row.id)} for row in rows]
+        _send(celery_app, consumers[rows[0].topic], {"messages": messages}, str(uuid.uuid4()))
+
+    return services.Batches(frozenset(consumers), publish)
 
 
 def run_relay(app: Flask, topics: services.Topics = services.EVERY_TOPIC
@@ -61,7 +85,7 @@ def run_relay(app: Flask, topics: services.Topics = services.EVERY_TOPIC
     with app.app_context(), db.get_database(app).session_scope() as session:
         for _ in range(MAX_ROUNDS):
             report = services.relay(session, publisher(celery_app), limit=limit,
-                                    topics=topics)
+                                    topics=topics, batches=batches(celery_app))
             for field in ("claimed", "sent", "retried", "failed"):
                 setattr(total, field, getattr(total, field) + getattr(report, field))
             if report.claimed < limit:
@@ -254,11 +278,24 @@ def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
                 break
             headers: dict[str, Any] = message.headers or {}
             reason = f"delivery limit reached for {headers.get('task', '?')} (dead-lettered)"
-            services.mark_failed(session, str(headers.get("id", "")), reason)
+            for message_id in _message_ids(message, headers):
+                services.mark_failed(session, message_id, reason)
             session.commit()
             message.ack()
             drained += 1
     return drained
+
+
+def _message_ids(message: Any, headers: dict[str, Any]) -> list[str]:
+    """The outbox rows a dead letter stood for: a batch's messages, else the task's id."""
+    try:
+        body = message.decode()  # Celery's protocol 2: (args, kwargs, embed)
+        batch = body[1].get("messages") if isinstance(body, (list, tuple)) else None
+    except Exception:  # an undecodable body still names its task id
+        batch = None
+    if isinstance(batch, list):
+        return [str(m.get("message_id", "")) for m in batch if isinstance(m, dict)]
+    return [str(headers.get("id", ""))]
 
 
 def declare_dead_letters(celery_app: Celery) -> None:

@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -74,14 +74,24 @@ def claim(session: Session, consumer: str, message_id: str) -> bool:
     True: first time, do the work (and commit it with this record). False: already
     done (or being done by a transaction that will commit first): do nothing.
     """
+    return str(message_id) in claim_many(session, consumer, [message_id])
+
+
+def claim_many(session: Session, consumer: str, message_ids: Collection[str]) -> set[str]:
+    """``claim`` for a batch of messages in one statement: the ids handled for the first
+    time (the others were done already, or are being done by a transaction that will
+    commit first)."""
+    if not message_ids:
+        return set()
+    now = clock.now()
     # RETURNING, not rowcount: with an implicit RETURNING psycopg reports rowcount -1.
-    inserted = session.execute(
+    return set(session.scalars(
         upsert(session, ProcessedMessage)
-        .values(consumer=consumer, message_id=str(message_id), processed_at=clock.now())
+        .values([{"consumer": consumer, "message_id": str(m), "processed_at": now}
+                 for m in message_ids])
         .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
-        .returning(ProcessedMessage.id)
-    ).scalar_one_or_none()
-    return inserted is not None
+        .returning(ProcessedMessage.message_id)
+    ))
 
 
 # -- The relay -----------------------------------------------------------------------------
@@ -90,6 +100,19 @@ def claim(session: Session, consumer: str, message_id: str) -> bool:
 _WROTE: TransactionState[bool] = TransactionState("hub.outbox.wrote")
 
 Publisher = Callable[[OutboxMessage], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Batches:
+    """The topics whose consumer takes a batch of messages, and how one batch (the rows
+    of one topic claimed together) is published: one message, one transaction for the
+    consumer instead of one per row."""
+
+    topics: frozenset[str]
+    publish: Callable[[Sequence[OutboxMessage]], None]
+
+
+NO_BATCHES = Batches(frozenset(), lambda rows: None)
 
 
 @dataclasses.dataclass
@@ -139,10 +162,11 @@ def _claim_batch(session: Session, limit: int, topics: Topics) -> list[OutboxMes
 
 
 def relay(session: Session, publish: Publisher, *, limit: int = 200,
-          topics: Topics = EVERY_TOPIC) -> RelayReport:
-    """Publish the due messages: claim a batch (committed), publish each, mark the
-    published ones sent (one UPDATE per batch: a crash before it only means they are
-    published again once their lease runs out, which consumers dedupe anyway).
+          topics: Topics = EVERY_TOPIC, batches: Batches = NO_BATCHES) -> RelayReport:
+    """Publish the due messages: claim a batch (committed), publish each (the rows of a
+    topic in ``batches`` together, as one message), mark the published ones sent (one
+    UPDATE per batch: a crash before it only means they are published again once their
+    lease runs out, which consumers dedupe anyway).
 
     No database lock is held while publishing, so a consumer running inline (the
     embedded default) can write freely.
@@ -150,14 +174,28 @@ def relay(session: Session, publish: Publisher, *, limit: int = 200,
     report = RelayReport()
     rows = _claim_batch(session, limit, topics)
     report.claimed = len(rows)
-    sent: list[uuid.UUID] = []
+    grouped: dict[str, list[OutboxMessage]] = {}
+    units: list[list[OutboxMessage]] = []
     for row in rows:
+        if row.topic in batches.topics:
+            if row.topic not in grouped:
+                grouped[row.topic] = []
+                units.append(grouped[row.topic])
+            grouped[row.topic].append(row)
+        else:
+            units.append([row])
+    sent: list[uuid.UUID] = []
+    for unit in units:
         try:
-            publish(row)
+            if unit[0].topic in batches.topics:
+                batches.publish(unit)
+            else:
+                publish(unit[0])
         except Exception as exc:  # the broker or an inline consumer failed: retry later
-            _publish_failed(session, row, exc, report)
+            for row in unit:
+                _publish_failed(session, row, exc, report)
             continue
-        sent.append(row.id)
+        sent.extend(row.id for row in unit)
     if sent:
         session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(sent))
                         .values(status=SENT, sent_at=clock.now(), last_error=None))
@@ -209,5 +247,5 @@ def counts(session: Session) -> dict[str, int]:
     return {PENDING: 0, SENT: 0, FAILED: 0, **{status: n for status, n in rows}}
 
 
-__all__ = ["EVERY_TOPIC", "MAX_ATTEMPTS", "RelayReport", "Topics", "claim", "counts", "enqueue",
-           "mark_failed", "relay", "wrote_messages"]
+__all__ = ["EVERY_TOPIC", "MAX_ATTEMPTS", "NO_BATCHES", "Batches", "RelayReport", "Topics", "claim",
+           "claim_many", "counts", "enqueue", "mark_failed", "relay", "wrote_messages"]

@@ -152,3 +152,49 @@ def test_in_process_relay_runs_after_the_commit_and_an_unknown_task_fails_visibl
         frozen_clock.advance(dt.timedelta(minutes=15))
         run_relay(app)
     assert rows(session)[0].status == "failed"
+
+
+def test_the_rows_of_a_batched_topic_are_published_together(app, session):
+    with db.get_database(app).session_scope() as work:
+        for n in range(5):
+            services.enqueue(work, "tests.batched", {"n": n}, dedupe_key=f"b{n}")
+        services.enqueue(work, "tests.single", {}, dedupe_key="s")
+        services.wrote_messages(work)
+        work.commit()
+    singles: list[str] = []
+    groups: list[list[int]] = []
+    batches = services.Batches(frozenset({"tests.batched"}),
+                               lambda rows: groups.append([r.payload["n"] for r in rows]))
+    with db.get_database(app).session_scope() as work:
+        report = services.relay(work, lambda row: singles.append(row.dedupe_key),
+                                batches=batches)
+    assert (report.claimed, report.sent) == (6, 6)
+    assert singles == ["s"] and len(groups) == 1 and sorted(groups[0]) == [0, 1, 2, 3, 4]
+    assert {r.status for r in rows(session)} == {"sent"}
+
+
+def test_a_batch_that_cannot_be_published_is_retried_row_by_row(app, session):
+    with db.get_database(app).session_scope() as work:
+        for n in range(3):
+            services.enqueue(work, "tests.batched", {"n": n}, dedupe_key=f"f{n}")
+        services.wrote_messages(work)
+        work.commit()
+
+    def broken(_rows) -> None:  # type: ignore[no-untyped-def]
+        raise ConnectionError("broker unreachable")
+
+    with db.get_database(app).session_scope() as work:
+        report = services.relay(work, lambda row: None,
+                                batches=services.Batches(frozenset({"tests.batched"}), broken))
+    assert (report.claimed, report.sent, report.retried) == (3, 0, 3)
+    assert {(r.status, r.attempts) for r in rows(session)} == {("pending", 1)}
+
+
+def test_claim_many_takes_each_message_once(app, session):
+    with db.get_database(app).session_scope() as work:
+        assert services.claim_many(work, "consumer-a", ["m-1", "m-2"]) == {"m-1", "m-2"}
+        work.commit()
+        assert services.claim_many(work, "consumer-a", ["m-2", "m-3"]) == {"m-3"}
+        assert services.claim_many(work, "consumer-a", []) == set()
+        work.commit()
+    assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == 3
