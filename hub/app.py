@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from hub import audit, db, errors, fields, logs, privacy, receipts, request_json
+from hub import audit, change_signals, db, errors, fields, logs, privacy, receipts, request_json
 from hub.clock import process_clock
 from hub.config import load_settings
 from hub.supervision import rollups
@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     rollups.listen(db.get_database(app).sessionmaker)
+    change_signals.watch(db.get_database(app).sessionmaker)
     privacy.init_app(app)
     audit.init_app(app)
     receipts.init_app(app)

@@ -21,9 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import sqlalchemy as sa
 from flask import Flask
 from kombu import Connection
 
+from hub import change_signals
 from hub.clock import OffsetClock
 from tests.services import BROKER_URL, unavailable
 
@@ -52,6 +54,15 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str,
             last = exc
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what} (last error: {last!r})")
+
+
+def live_listener(engine: sa.Engine) -> change_signals.Listener:
+    """This process's change listener on ``engine`` (PostgreSQL), once it listens: from
+    then on the caches it empties serve, as in a running server."""
+    found = change_signals.listener(engine)
+    assert found is not None, "change signals need PostgreSQL"
+    wait_for(lambda: found.live, 30, "the change listener to LISTEN")
+    return found
 
 
 def processes_clock(app: Flask) -> OffsetClock:

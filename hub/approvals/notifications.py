@@ -78,6 +78,9 @@ def notify_batch(session: Session, messages: Sequence[Mapping[str, Any]]) -> int
         select(Application).where(Application.id.in_(app_ids)))} if app_ids else {}
     tasks = {t.id: t for t in session.scalars(
         select(ApprovalTask).where(ApprovalTask.id.in_(task_ids)))} if task_ids else {}
+    # Held here, so that ``_compose``'s look-ups find them in the session: one query.
+    held = list(session.scalars(select(ServiceItem).where(
+        ServiceItem.code.in_({a.service_item_code for a in apps.values()})))) if apps else []
     now = clock.now()
     for message in todo:
         app = apps.get(_uuid(message.get("application_id")))
@@ -89,6 +92,7 @@ def notify_batch(session: Session, messages: Sequence[Mapping[str, Any]]) -> int
         session.add(Notification(message_id=str(message["message_id"]), kind=message["kind"],
                                  center_code=center, department_code=department,
                                  application_id=app.id, text=text, created_at=now))
+    del held
     session.commit()
     return len(todo)
 

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,16 +36,19 @@ from hub.supervision.rollups import track_application, track_task
 # -- Reading one case -------------------------------------------------------------------------
 
 
+def _case_statement(condition: Any, lock: bool) -> Select[tuple[Application]]:
+    stmt = select(Application).where(condition, Application.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
+    # populate_existing reaches the tasks' selectin load too: they are re-read as well.
+    return stmt.options(selectinload(Application.tasks))
+
+
 def load_application(session: Session, application_id: uuid.UUID, *,
                      lock: bool = False) -> Application:
     """The case with its tasks; ``lock`` takes its row lock (SELECT … FOR UPDATE) and
     re-reads it and its tasks, so what follows sees the latest committed state."""
-    stmt = select(Application).where(Application.id == application_id,
-                                     Application.deleted_at.is_(None))
-    if lock:
-        stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
-    # populate_existing reaches the tasks' selectin load too: they are re-read as well.
-    app = session.scalars(stmt.options(selectinload(Application.tasks))).one_or_none()
+    app = session.scalars(_case_statement(Application.id == application_id, lock)).one_or_none()
     if app is None:
         raise NotFound("办件不存在")
     return app
@@ -268,12 +271,19 @@ def task_in_reach(session: Session, actor: Principal, task_id: uuid.UUID, action
 def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision: str,
                 comment: str | None, version: int) -> tuple[ApprovalTask, Application]:
     """An approver's (or chief's) decision on a task of their department."""
-    task = task_in_reach(session, actor, task_id, "task.decide")
+    # The task's case, locked (sibling decisions serialise on its row) and read with its
+    # tasks afresh, found from the task in the same statement: the decision's hot path
+    # (issue 23). The department check follows; a refused caller only held the lock
+    # until its rollback.
+    owner = select(ApprovalTask.application_id).where(ApprovalTask.id == task_id)
+    app = session.scalars(_case_statement(Application.id == owner.scalar_subquery(),
+                                          lock=True)).one_or_none()
+    task = next((t for t in app.tasks if t.id == task_id), None) if app is not None else None
+    if task is None:
+        raise NotFound("审批任务不存在")
+    require(actor, "task.decide", Scope(department=task.department_code))
     if decision in ("reject", "request_supplement") and not (comment or "").strip():
         raise ValidationFailed({"comment": ["不予许可或要求补正时须填写意见"]})
-    # Sibling decisions serialise on the application's row; then read the task afresh.
-    app = load_application(session, task.application_id, lock=True)
-    task = next(t for t in app.tasks if t.id == task_id)
     if task.assignee and task.assignee != actor.username and not actor.has_role("chief"):
         # The holder by name (by login only if no longer in the directory).
         holder = session.scalar(select(User.display_name).where(User.username == task.assignee))
