@@ -2,6 +2,11 @@
 quorum queues with a delivery limit whose overflow is dead-lettered (and turned into a
 visible incident by the outbox reconciler).
 
+A task's message is never acknowledged unless the task did its work: a task that cannot
+reach the database is tried again with a growing delay (the outage may heal), and one
+that fails otherwise, or past those tries, is rejected, so RabbitMQ dead-letters it and
+its outbox rows become failed rows instead of messages nobody handled.
+
 With no broker configured, tasks run in-process (the embedded default). This is a
 composition root: it lists the task modules of every package (``TASK_MODULES``).
 """
@@ -15,6 +20,7 @@ from celery.app.amqp import AMQP, Queues
 from flask import Flask
 from kombu import Exchange, Queue
 
+from hub import db
 from hub.config import Settings
 from hub.outbox import publishing
 from monitoring import worker as worker_metrics
@@ -72,6 +78,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "event_serializer": "json",
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
+        # Celery acknowledges a failed task by default: its message would be gone while
+        # its outbox row says sent. Rejected, it is dead-lettered (hub.outbox.publishing).
+        "task_acks_on_failure_or_timeout": False,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": DEFAULT_QUEUE,
         "task_default_exchange": DEFAULT_QUEUE,
@@ -93,15 +102,30 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {k: v for k, v in config.items() if v is not None}
 
 
+def unavailable_delay(retries: int) -> float:
+    """Seconds before trying again a task that could not reach the database, after
+    ``retries`` such tries: 2, 4, 8 … at most 60."""
+    return float(min(60, 2 ** (retries + 1)))
+
+
 def celery_init_app(app: Flask) -> Celery:
     """Create the Celery app bound to this Flask app; tasks run inside its app context."""
+
+    settings = app.config["HUB_SETTINGS"]
 
     class FlaskTask(Task):
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    return self.run(*args, **kwargs)
+                except Exception as exc:
+                    if self.app.conf.task_always_eager or not db.unavailable(exc):
+                        raise  # eager: the outbox relay backs the row off itself
+                    # The same message again later (a new delivery, not counted against
+                    # the delivery limit); past the tries, ``exc`` fails it: rejected.
+                    raise self.retry(exc=exc, countdown=unavailable_delay(self.request.retries),
+                                     max_retries=settings.task_unavailable_retries)
 
-    settings = app.config["HUB_SETTINGS"]
     amqp = _amqp_with_quorum_queues(settings) if _is_amqp(settings.broker_url) else None
     celery_app = Celery(app.import_name, task_cls=FlaskTask, amqp=amqp)
     config = celery_config(settings)

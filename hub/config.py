@@ -81,6 +81,9 @@ class Settings:
     # A task message is delivered at most this many + 1 times (quorum queue delivery
     # limit), then dead-lettered and its outbox row marked failed.
     task_delivery_limit: int = 5
+    # A task that cannot reach the database is tried again after 2, 4, 8 … 60 s, this
+    # many times (about 10 minutes), then dead-lettered like any failed task.
+    task_unavailable_retries: int = 14
     deadline_recompute_batch: int = 200  # cases per transaction when a year is published
     sync_hour: int = 1
     sync_minute: int = 30

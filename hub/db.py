@@ -16,7 +16,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -227,6 +228,14 @@ class TransactionState(Generic[T]):
         value = self.get(session)
         session.info.pop(self.key, None)
         return value
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be used just now (unreachable, the
+    connection lost, the pool exhausted, a deadlock or a timeout), not that the work was
+    wrong: the same work may succeed later (a request answers 503, a task tries again)."""
+    return isinstance(error, (OperationalError, PoolTimeout)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def insert_for(dialect: str) -> Any:

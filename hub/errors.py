@@ -7,11 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, current_app, g, json, request
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
-from hub import logs
+from hub import db, logs
 from hub.domain_errors import DomainError, StateConflict
 
 log = logging.getLogger("hub.errors")
@@ -255,9 +254,7 @@ def _database_unavailable(error: Exception) -> Response:
 def _unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return http_exception_problem(error)
-    if isinstance(error, (OperationalError, PoolTimeout)) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
+    if db.unavailable(error):
         return _database_unavailable(error)
     if isinstance(error, DataError):
         # Input the database cannot hold (a NUL character, a number out of range) that

@@ -27,13 +27,16 @@ def notify(message_id: str, kind: str, application_id: str, task_id: str | None 
 def notify_batch(messages: list[dict[str, Any]]) -> int:
     """The notifications of a relay batch of ``approvals.notify`` messages, in one
     transaction. Should the batch fail, each message is tried alone, so one that cannot
-    be handled delays only itself: the task then fails for it (redelivered, and at the
-    delivery limit dead-lettered: its row marked failed)."""
+    be handled fails alone: the task then fails (rejected and dead-lettered: its row marked
+    failed), the others written. A database out of reach fails no message: the batch is
+    tried again later (``hub.celery``)."""
     database = db.get_database()
     try:
         with database.session_scope() as session:
             return notifications.notify_batch(session, messages)
-    except Exception:
+    except Exception as exc:
+        if db.unavailable(exc):
+            raise  # no message is at fault: the whole batch is tried again later
         log.warning("notify_batch_failed messages=%s: handled one by one", len(messages))
     written, failed = 0, []
     for message in messages:
@@ -41,6 +44,8 @@ def notify_batch(messages: list[dict[str, Any]]) -> int:
             with database.session_scope() as session:
                 written += notifications.notify(session, **message)
         except Exception as exc:
+            if db.unavailable(exc):
+                raise  # those written so far are claimed: a retry skips them
             failed.append(f"{message.get('message_id')}: {type(exc).__name__}")
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(messages)} notifications failed: "

@@ -263,8 +263,8 @@ def dead_letter_queue() -> Queue:
 
 
 def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
-    """Messages the broker gave up on (delivery limit reached): mark their rows failed,
-    a visible incident. Returns how many were drained."""
+    """Messages the broker gave up on (delivery limit reached, or rejected by a task that
+    failed): mark their rows failed, a visible incident. Returns how many were drained."""
     celery_app = app.extensions["celery"]
     if celery_app.conf.task_always_eager:
         return 0
@@ -277,13 +277,22 @@ def drain_dead_letters(app: Flask, session: Session, limit: int = 500) -> int:
             if message is None:
                 break
             headers: dict[str, Any] = message.headers or {}
-            reason = f"delivery limit reached for {headers.get('task', '?')} (dead-lettered)"
+            reason = f"{_death_reason(headers)} for {headers.get('task', '?')} (dead-lettered)"
             for message_id in _message_ids(message, headers):
                 services.mark_failed(session, message_id, reason)
             session.commit()
             message.ack()
             drained += 1
     return drained
+
+
+def _death_reason(headers: dict[str, Any]) -> str:
+    """Why RabbitMQ dead-lettered a message, from its ``x-death`` header."""
+    deaths = headers.get("x-death") or [{}]
+    reason = str(deaths[0].get("reason", "")) if isinstance(deaths[0], dict) else ""
+    if reason == "rejected":
+        return "consumer failed"
+    return "delivery limit reached"
 
 
 def _message_ids(message: Any, headers: dict[str, Any]) -> list[str]:

@@ -225,14 +225,20 @@ def _publish_failed(session: Session, row: OutboxMessage, exc: Exception,
 
 
 def mark_failed(session: Session, message_id: str, reason: str) -> bool:
-    """Mark a message failed (its broker delivery gave up); the caller commits.
-    True when a row changed."""
+    """Mark a message failed (its broker delivery gave up) unless its consumer handled it;
+    the caller commits. True when a row changed."""
     try:
         key = uuid.UUID(str(message_id))
     except ValueError:
         return False
+    # A message its consumer claimed was handled (a batch dead-lettered for one of its
+    # messages carries the others, written): only the rest are incidents.
+    handled = select(ProcessedMessage.id).where(
+        ProcessedMessage.consumer == OutboxMessage.topic,
+        ProcessedMessage.message_id == str(key)).exists()
     result = session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == key, OutboxMessage.status != FAILED)
+        update(OutboxMessage).where(OutboxMessage.id == key, OutboxMessage.status != FAILED,
+                                    ~handled)
         .values(status=FAILED, last_error=reason[:2000])
     )
     if result.rowcount:

@@ -198,3 +198,16 @@ def test_claim_many_takes_each_message_once(app, session):
         assert services.claim_many(work, "consumer-a", []) == set()
         work.commit()
     assert session.scalar(select(func.count()).select_from(ProcessedMessage)) == 3
+
+
+def test_a_dead_letter_fails_only_the_rows_its_consumer_did_not_handle(app, session):
+    # A batch rejected for one poison message carries the others, already written.
+    handled = services.enqueue(session, "approvals.notify", {"n": 1}, dedupe_key="dl:1")
+    unhandled = services.enqueue(session, "approvals.notify", {"n": 2}, dedupe_key="dl:2")
+    session.commit()
+    assert services.claim(session, "approvals.notify", str(handled.id))
+    assert not services.mark_failed(session, str(handled.id), "consumer failed")
+    assert services.mark_failed(session, str(unhandled.id), "consumer failed")
+    session.commit()
+    assert session.get(OutboxMessage, handled.id).status != "failed"
+    assert session.get(OutboxMessage, unhandled.id).status == "failed"

@@ -164,3 +164,56 @@ def test_a_message_that_keeps_killing_its_worker_ends_as_a_failed_row(
         assert s.get(OutboxMessage, fine.id).status == "sent"
     starts = [p for p in markers.iterdir() if p.name.startswith(str(poison.id))]
     assert len(starts) == 3  # no endless loop
+
+
+def reconciled_status(app, message_id) -> str:  # type: ignore[no-untyped-def]
+    """Run the reconciler (it drains the dead letters) and read the row's status."""
+    with app.app_context():
+        app.extensions["celery"].tasks["outbox.reconcile"].run()
+    with db.get_database(app).session_scope() as s:
+        return s.get(OutboxMessage, message_id).status
+
+
+def starts_of(markers: Path, message_id: Any) -> int:
+    return len([p for p in markers.iterdir() if p.name.startswith(str(message_id))])
+
+
+def test_a_task_that_fails_is_dead_lettered_and_its_row_failed_not_acknowledged(
+        app, session, worker, vhost_url):
+    # Celery acknowledges a failed task by default: the message would vanish while its
+    # row says sent. Rejected instead, RabbitMQ dead-letters it at once.
+    failing = enqueue(session, "tests.fails", {}, dedupe_key="fails:1")
+    fine = enqueue(session, "tests.slow_effect", {"seconds": 0}, dedupe_key="fine:2")
+    session.commit()
+    assert run_relay(app).sent == 2
+    markers = Path(worker.env["HUB_TEST_MARKERS"])
+    worker.start()
+    wait_for(lambda: count(app, ProcessedMessage) == 1, 30, "the healthy message")
+    wait_for(lambda: starts_of(markers, failing.id) >= 1, 30, "the failing message's try")
+    wait_for(lambda: reconciled_status(app, failing.id) == "failed", 20,
+             "the rejected message to be marked failed")
+    with db.get_database(app).session_scope() as s:
+        assert "consumer failed for tests.fails" in s.get(OutboxMessage, failing.id).last_error
+        assert s.get(OutboxMessage, fine.id).status == "sent"
+    assert starts_of(markers, failing.id) == 1  # rejected, not put back to fail again
+    worker.stop()
+    assert queue_depth(app, "default") == 0
+
+
+def test_a_task_that_cannot_reach_the_database_is_tried_again_until_it_can(
+        app, session, worker, vhost_url):
+    markers = Path(worker.env["HUB_TEST_MARKERS"])
+    (markers / "db-down").touch()
+    message = enqueue(session, "tests.needs_database", {}, dedupe_key="needs-db:1")
+    session.commit()
+    assert run_relay(app).sent == 1
+    worker.start()
+    # Tried at once, then again 2 s later (hub.celery.unavailable_delay), still refused.
+    wait_for(lambda: starts_of(markers, message.id) >= 2, 30, "a second try")
+    assert count(app, ProcessedMessage) == 0
+    (markers / "db-down").unlink()  # the database is back
+    wait_for(lambda: count(app, ProcessedMessage) == 1, 30, "the message handled")
+    assert count(app, Notification) == 1
+    assert reconciled_status(app, message.id) == "sent"  # never dead-lettered
+    worker.stop()
+    assert queue_depth(app, "default") == 0
