@@ -130,7 +130,7 @@ def children(pid: int) -> list[int]:
     try:
         with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
             return [int(p) for p in handle.read().split()]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # it exited while we looked
         return []
 
 
@@ -205,6 +205,7 @@ class CpuAccount:
             # A process born during the window counts from zero.
             self.used[name] = sum(max(0.0, t - before.get(pid, 0.0)) for pid, t in pids.items())
         self.used["machine"] = machine_busy_seconds() - self._machine
+        # Only this window's groups: a reused account still holds the last ``other``.
         self.used["other"] = max(0.0, self.used["machine"] - sum(
-            v for k, v in self.used.items() if k != "machine"))
+            self.used[name] for name in after))
         return self.used

@@ -5,17 +5,15 @@ change that adds a statement to a request fails here, whatever the machine's spe
 that saves statements lowers the budget with it. Counts, never timings."""
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from hub import db as hub_db
 from tests.e2e.approvals.conftest import DEPARTMENTS, new_key
 from tests.processes import live_listener
+from tests.statements import Counter
 
 pytestmark = [pytest.mark.postgres, pytest.mark.broker]
 
@@ -42,26 +40,6 @@ def backend() -> str:
 @pytest.fixture
 def app_config(vhost_url: str) -> dict[str, Any]:
     return {"broker_url": vhost_url}
-
-
-class Counter:
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.statements: list[str] = []
-        self.seen: dict[str, list[str]] = {}
-
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.statements.append(re.sub(r"\s+", " ", statement))
-
-    @contextlib.contextmanager
-    def request(self, name: str) -> Iterator[None]:
-        self.statements = []
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
-        try:
-            yield
-        finally:
-            sa.event.remove(self.engine, "before_cursor_execute", self._record)
-        self.seen[name] = list(self.statements)
 
 
 def test_the_benchmarks_requests_keep_their_statement_budgets(app, hall) -> None:
