@@ -50,7 +50,8 @@ from typing import TYPE_CHECKING, Any
 
 from common import CpuAccount, drop_database, latency_ms, machine, throwaway_database, write_result
 from http_bench import Servers, free_port, prepare, rabbit_vhost
-from http_load import CENTERS, DEPARTMENTS, Client, closed_loop, healthz_loop
+from http_load import (CENTERS, DEPARTMENTS, Client, by_request_kind, closed_loop, healthz_loop,
+                       run_windows)
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -266,19 +267,8 @@ def unit_loop(port: int, unit: Unit, requests_per_unit: int, concurrency: int, s
                 continue
             completed.append(time.perf_counter() - started)
 
-    threads = [threading.Thread(target=window, args=(n,)) for n in range(concurrency)]
-    if account is not None:
-        account.start()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cpu = account.stop() if account is not None else {}
-    by_kind: dict[str, list[float]] = collections.defaultdict(list)
-    for kind, _, took in records:
-        by_kind[kind].append(took)
+    elapsed, cpu = run_windows(window, concurrency, account)
+    by_kind = by_request_kind(records)
     units, requests = len(completed), len(records)
     return {"concurrency": concurrency, "seconds": round(elapsed, 2), "units": units,
             "requests_per_unit": requests_per_unit,

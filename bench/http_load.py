@@ -10,6 +10,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from common import CpuAccount, latency_ms
@@ -38,6 +39,30 @@ class Client:
             raise RuntimeError(f"{kind}: {response.status} {data[:300]!r}")
         self.record.append((kind, started, elapsed))
         return json.loads(data)
+
+
+def run_windows(window: Callable[[int], None], concurrency: int,
+                account: CpuAccount | None) -> tuple[float, dict[str, float]]:
+    """``window(n)`` in a thread per window, all started together: the seconds they took
+    and, with ``account``, the CPU used meanwhile by its groups."""
+    threads = [threading.Thread(target=window, args=(n,)) for n in range(concurrency)]
+    if account is not None:
+        account.start()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return elapsed, account.stop() if account is not None else {}
+
+
+def by_request_kind(records: list[tuple[str, float, float]]) -> dict[str, list[float]]:
+    """The recorded requests' durations by kind."""
+    kinds: dict[str, list[float]] = collections.defaultdict(list)
+    for kind, _, took in records:
+        kinds[kind].append(took)
+    return kinds
 
 
 def submission(center: str) -> dict[str, Any]:
@@ -87,19 +112,8 @@ def closed_loop(port: int, cast: dict[str, Any], concurrency: int, seconds: floa
                 continue
             completed.append((time.perf_counter(), took))
 
-    threads = [threading.Thread(target=window, args=(n,)) for n in range(concurrency)]
-    if account is not None:
-        account.start()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cpu = account.stop() if account is not None else {}
-    by_kind: dict[str, list[float]] = collections.defaultdict(list)
-    for kind, _, took in records:
-        by_kind[kind].append(took)
+    elapsed, cpu = run_windows(window, concurrency, account)
+    by_kind = by_request_kind(records)
     return {"concurrency": concurrency, "seconds": round(elapsed, 2),
             "applications": len(completed),
             "applications_per_second": round(len(completed) / elapsed, 1),
@@ -132,16 +146,7 @@ def healthz_loop(port: int, concurrency: int, seconds: float,
             if response.status != 200:
                 raise RuntimeError(f"/healthz answered {response.status}")
 
-    threads = [threading.Thread(target=window) for _ in range(concurrency)]
-    if account is not None:
-        account.start()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    cpu = account.stop() if account is not None else {}
+    elapsed, cpu = run_windows(lambda _n: window(), concurrency, account)
     return {"concurrency": concurrency, "requests_per_second": round(len(times) / elapsed, 1),
             "as_applications_per_second": round(len(times) / elapsed / 5, 1),
             "requests": latency_ms(times),
