@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,3 +31,15 @@ class Counter:
         finally:
             sa.event.remove(self.engine, "before_cursor_execute", self._record)
         self.seen[name] = list(self.statements)
+
+    def over(self, budgets: Mapping[str, int],
+             budget_of: Callable[[str], str] = lambda name: name) -> list[str]:
+        """Each request past its budget (``budget_of`` names the budget of a request),
+        with the statements it sent."""
+        found = []
+        for name, statements in self.seen.items():
+            budget = budgets[budget_of(name)]
+            if len(statements) > budget:
+                found.append(f"{name}: {len(statements)} statements, budget {budget}:\n  "
+                             + "\n  ".join(s[:160] for s in statements))
+        return found

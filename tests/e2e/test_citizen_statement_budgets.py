@@ -52,9 +52,7 @@ def app_config(vhost_url: str) -> dict[str, Any]:
 
 
 def within_budgets(counter: Counter) -> None:
-    over = [f"{name}: {len(statements)} statements, budget {BUDGETS[name]}:\n  "
-            + "\n  ".join(s[:160] for s in statements)
-            for name, statements in counter.seen.items() if len(statements) > BUDGETS[name]]
+    over = counter.over(BUDGETS)
     assert not over, "\n".join(over)
 
 

@@ -66,12 +66,7 @@ def test_the_benchmarks_requests_keep_their_statement_budgets(app, hall) -> None
     with counter.request("GET /api/v1/me"):
         assert hall.client.get("/api/v1/me", headers=hall.clerk.headers).status_code == 200
 
-    over = []
-    for name, statements in counter.seen.items():
-        budget = BUDGETS[re.sub(r" (market|food|fire|environment)$", "", name)]
-        if len(statements) > budget:
-            over.append(f"{name}: {len(statements)} statements, budget {budget}:\n  "
-                        + "\n  ".join(s[:160] for s in statements))
+    over = counter.over(BUDGETS, lambda n: re.sub(r" (market|food|fire|environment)$", "", n))
     assert not over, "\n".join(over)
     # The whole complete application, as the benchmark's loop makes it.
     assert sum(len(s) for n, s in counter.seen.items()
