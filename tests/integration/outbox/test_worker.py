@@ -147,23 +147,15 @@ def test_a_message_that_keeps_killing_its_worker_ends_as_a_failed_row(
     worker.start()
     wait_for(lambda: count(app, ProcessedMessage) == 1, 30, "the healthy message")
     # Delivered once, redelivered up to the limit (2), then dead-lettered by RabbitMQ.
-    wait_for(lambda: len([p for p in markers.iterdir() if p.name.startswith(str(poison.id))])
-             >= 3, 30, "the poison message to reach its delivery limit")
-    reconcile = app.extensions["celery"].tasks["outbox.reconcile"]
-
-    def reconciled() -> bool:
-        with app.app_context():
-            reconcile.run()
-        with db.get_database(app).session_scope() as s:
-            return s.get(OutboxMessage, poison.id).status == "failed"
-
-    wait_for(reconciled, 20, "the dead-lettered message to be marked failed")
+    wait_for(lambda: starts_of(markers, poison.id) >= 3, 30,
+             "the poison message to reach its delivery limit")
+    wait_for(lambda: reconciled_status(app, poison.id) == "failed", 20,
+             "the dead-lettered message to be marked failed")
     with db.get_database(app).session_scope() as s:
         row = s.get(OutboxMessage, poison.id)
         assert "delivery limit" in row.last_error
         assert s.get(OutboxMessage, fine.id).status == "sent"
-    starts = [p for p in markers.iterdir() if p.name.startswith(str(poison.id))]
-    assert len(starts) == 3  # no endless loop
+    assert starts_of(markers, poison.id) == 3  # no endless loop
 
 
 def reconciled_status(app, message_id) -> str:  # type: ignore[no-untyped-def]
