@@ -114,16 +114,23 @@ def rabbit_vhost() -> tuple[str, str]:
     return vhost, urlsplit(BROKER_URL)._replace(path=f"/{vhost}").geturl()
 
 
+def server_env(url: str, broker: str, port: int, logs: Path, workers: int) -> dict[str, str]:
+    """The environment the production topology's servers run with (the compose file's),
+    this machine's own HUB_ settings left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
+    env.update({"HUB_ENV": "production", "HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker,
+                "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench", "HUB_AUDIT_KEY": "bench",
+                "HUB_INSTANCE_PATH": str(logs / "instance"),
+                "HUB_CENTERS_CONFIG": str(ROOT / "adapters" / "centers.toml"),
+                "HUB_BIND": f"127.0.0.1:{port}", "HUB_WEB_WORKERS": str(workers)})
+    return env
+
+
 class Servers:
     """gunicorn (two workers) and one ``hub worker``, as the compose file runs them."""
 
     def __init__(self, url: str, broker: str, port: int, logs: Path, workers: int) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
-        env.update({"HUB_ENV": "production", "HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker,
-                    "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench", "HUB_AUDIT_KEY": "bench",
-                    "HUB_INSTANCE_PATH": str(logs / "instance"),
-                    "HUB_CENTERS_CONFIG": str(ROOT / "adapters" / "centers.toml"),
-                    "HUB_BIND": f"127.0.0.1:{port}", "HUB_WEB_WORKERS": str(workers)})
+        env = server_env(url, broker, port, logs, workers)
         self.port = port
         self.logs = logs
         self.web = subprocess.Popen(

@@ -59,7 +59,7 @@ from common import (
     throwaway_database,
     write_result,
 )
-from http_bench import BIN, Servers, free_port, prepare, rabbit_vhost
+from http_bench import BIN, Servers, free_port, prepare, rabbit_vhost, server_env
 from http_load import DEPARTMENTS
 from netns_client import PROBE_SECONDS, Ledger, run_windows
 
@@ -217,12 +217,7 @@ class Host(Servers):
     def __init__(self, namespace: str, url: str, broker: str, port: int, logs: Path,
                  workers: int) -> None:  # pylint: disable=super-init-not-called
         logs.mkdir(parents=True, exist_ok=True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("HUB_", "PROMETHEUS_"))}
-        env.update({"HUB_ENV": "production", "HUB_DATABASE_URL": url, "HUB_BROKER_URL": broker,
-                    "HUB_SECRET_KEY": "bench", "HUB_PII_KEY": "bench", "HUB_AUDIT_KEY": "bench",
-                    "HUB_INSTANCE_PATH": str(logs / "instance"),
-                    "HUB_CENTERS_CONFIG": str(ROOT / "adapters" / "centers.toml"),
-                    "HUB_BIND": f"127.0.0.1:{INNER_WEB_PORT}", "HUB_WEB_WORKERS": str(workers)})
+        env = server_env(url, broker, INNER_WEB_PORT, logs, workers)
         inside = ["ip", "netns", "exec", namespace]  # it execs: the pid is the server's own
         self.namespace, self.port, self.logs, self.env = namespace, port, logs, env
         self.web = subprocess.Popen(
