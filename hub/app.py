@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     rollups.listen(db.get_database(app).sessionmaker)
+    # After the rollups': at a commit, every writer takes its rows' locks in one order
+    # (the rollups' rows, then the audit chain heads).
+    audit.listen(db.get_database(app).sessionmaker)
     change_signals.watch(db.get_database(app).sessionmaker)
     privacy.init_app(app)
     audit.init_app(app)

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hub import audit
 from hub import db as hub_db
 from hub import migrate
 from hub.clock import FrozenClock
@@ -181,7 +182,9 @@ def autocommit_session(app: Flask) -> sa.orm.Session:
     """A session for a test's own reads and writes: each statement commits, so the
     test never holds a lock (or, on SQLite, an old snapshot) while the app works."""
     engine = hub_db.get_database(app).engine.execution_options(isolation_level="AUTOCOMMIT")
-    return sa.orm.Session(engine, expire_on_commit=False)
+    session = sa.orm.Session(engine, expire_on_commit=False)
+    audit.listen(session)  # what it records is written as the app's sessions write it
+    return session
 
 
 @pytest.fixture

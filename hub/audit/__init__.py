@@ -1,4 +1,4 @@
 """The append-only, keyed hash-chained audit log. ``audit.record`` is the one writer."""
-from hub.audit.services import changes, init_app, record
+from hub.audit.services import changes, init_app, listen, record
 
-__all__ = ["changes", "init_app", "record"]
+__all__ = ["changes", "init_app", "listen", "record"]

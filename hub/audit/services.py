@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, event, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from hub import clock
 from hub.audit.anchors import Anchors
-from hub.audit.chain import GENESIS, KeyRing, keyed_hash, legacy_hash, plain
+from hub.audit.chain import GENESIS, AuditKey, KeyRing, keyed_hash, legacy_hash, plain
 from hub.audit.models import HUB_CHAIN, AuditChainHead, AuditRecord
 from hub.db import TransactionState, upsert
 from hub.permissions import Principal
@@ -38,50 +39,42 @@ def keys() -> KeyRing:
     return current_app.extensions[_KEYS]
 
 
-def _hashed_fields(rec: AuditRecord) -> dict[str, Any]:
-    return {
-        "chain": rec.chain, "seq": rec.seq, "at": rec.at.astimezone(dt.timezone.utc).isoformat(),
-        "actor": rec.actor, "action": rec.action, "target_type": rec.target_type,
-        "target_id": rec.target_id, "center": rec.center, "before": rec.before,
-        "after": rec.after, "request_id": rec.request_id,
-    }
+HASHED = ("chain", "seq", "at", "actor", "action", "target_type", "target_id", "center",
+          "before", "after", "request_id")
 
 
-_LOCKED_HEADS: TransactionState[dict[str, AuditChainHead]] = TransactionState(
-    "hub.audit.locked_heads")
+def _hashed_fields(record: AuditRecord | Mapping[str, Any]) -> dict[str, Any]:
+    """What a record's MAC covers (of a stored record, or of the values of one to write)."""
+    values = record if isinstance(record, Mapping) else \
+        {name: getattr(record, name) for name in HASHED}
+    return {**{name: values[name] for name in HASHED},
+            "at": values["at"].astimezone(dt.timezone.utc).isoformat()}
 
 
-def _lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
-    """The chain's head, locked until the transaction ends. Locked once per transaction:
-    a second record of the same change (a decision writes two or three) reuses it."""
-    locked = _LOCKED_HEADS.get(session) or {}
-    head = locked.get(chain)
-    if head is not None and head in session:
-        return head
-    head = _select_and_lock_head(session, chain, now)
-    if session.in_nested_transaction():
-        return head  # a savepoint rolled back would release the lock: take it each time
-    locked[chain] = head
-    _LOCKED_HEADS.put(session, locked)
-    return head
+class _Pending(NamedTuple):
+    key: AuditKey  # the key current when the records were made
+    chains: dict[str, list[dict[str, Any]]]  # their fields but their place, by chain
 
 
-def _select_and_lock_head(session: Session, chain: str, now: dt.datetime) -> AuditChainHead:
-    # populate_existing: a head this session read in an earlier transaction stays in its
-    # identity map (expire_on_commit=False) with the values it had then; the locked read
-    # must overwrite them with the row's current ones, or the next record would reuse a
-    # sequence number another process has written since.
-    stmt = (select(AuditChainHead).where(AuditChainHead.chain == chain).with_for_update()
-            .execution_options(populate_existing=True))
-    head = session.scalars(stmt).one_or_none()
-    if head is None:
-        session.execute(
-            upsert(session, AuditChainHead)
-            .values(chain=chain, seq=0, hash=GENESIS, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["chain"])
-        )
-        head = session.scalars(stmt).one()
-    return head
+# The records the transaction appends, written when it commits (``listen``).
+_PENDING: TransactionState[_Pending] = TransactionState("hub.audit.pending")
+_LISTENING = "hub.audit.listening"  # in the info of the sessions of a wired factory
+
+
+def listen(target: sessionmaker[Session] | Session) -> None:
+    """Append the records of every session of a factory (or of one session) to their
+    chains when it commits.
+
+    A chain's head is locked at the commit, not at the first record: the center's other
+    writers wait only for that commit, not for the rest of this transaction, and a
+    transaction's records take two statements per chain (lock the head; append the
+    records and move the head) however many it made (docs/BENCHMARKS.md, issue 23)."""
+    if not event.contains(target, "before_commit", _write_pending):
+        event.listen(target, "before_commit", _write_pending)
+    if isinstance(target, Session):
+        target.info[_LISTENING] = True
+    else:
+        target.configure(info={**target.kw.get("info", {}), _LISTENING: True})
 
 
 def record(
@@ -95,24 +88,84 @@ def record(
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditRecord:
+) -> None:
     """Append one record to the chain of ``center`` (or the hub's chain), in the caller's
-    transaction; the caller commits it with the change it describes."""
-    now = at or clock.now()
+    transaction: written when the caller commits it with the change it describes, and
+    gone with it if it rolls back."""
+    if not session.info.get(_LISTENING):  # the record would be lost without a word
+        raise RuntimeError("this session's factory does not write the audit records: "
+                           "call hub.audit.services.listen on it")
+    if session.get_transaction() is None:
+        session.connection()  # begins the transaction the record belongs to
+    pending = _PENDING.get(session) or _PENDING.put(session, _Pending(keys().current, {}))
     chain = center or HUB_CHAIN
-    head = _lock_head(session, chain, now)
-    key = keys().current
-    rec = AuditRecord(
-        chain=chain, seq=head.seq + 1, at=now, actor=actor.username, action=action,
-        target_type=target_type, target_id=str(target_id), center=center,
-        before=plain(dict(before)) if before is not None else None,
-        after=plain(dict(after)) if after is not None else None,
-        request_id=actor.request_id, prev_hash=head.hash, key_id=key.id,
-    )
-    rec.hash = keyed_hash(key, head.hash, _hashed_fields(rec))
-    head.seq, head.hash, head.updated_at = rec.seq, rec.hash, now
-    session.add(rec)
-    return rec
+    pending.chains.setdefault(chain, []).append({
+        "chain": chain, "at": at or clock.now(), "actor": actor.username, "action": action,
+        "target_type": target_type, "target_id": str(target_id), "center": center,
+        "before": plain(dict(before)) if before is not None else None,
+        "after": plain(dict(after)) if after is not None else None,
+        "request_id": actor.request_id})
+
+
+def _write_pending(session: Session) -> None:
+    pending = _PENDING.pop(session)
+    if not pending:
+        return
+    dialect = session.get_bind().dialect.name
+    key = pending.key
+    for chain in sorted(pending.chains):  # one order for every writer: no deadlock
+        records = pending.chains[chain]
+        seq, prev_hash = _lock_head(session, chain, records[-1]["at"])
+        rows = []
+        for values in records:
+            seq += 1
+            row = {**values, "seq": seq, "prev_hash": prev_hash, "key_id": key.id}
+            row["hash"] = prev_hash = keyed_hash(key, prev_hash, _hashed_fields(row))
+            rows.append(row)
+        head = {"chain": chain, "seq": seq, "hash": prev_hash,
+                "updated_at": max(r["at"] for r in records)}
+        if dialect == "postgresql":
+            session.execute(_APPEND, {**head, "records": json.dumps(
+                [{**row, "at": row["at"].isoformat()} for row in rows], ensure_ascii=False)})
+        else:  # SQLite has no data-modifying WITH: the same in two statements
+            session.execute(insert(AuditRecord.__table__), rows)
+            session.execute(_MOVE_HEAD, head)
+
+
+def _lock_head(session: Session, chain: str, now: dt.datetime) -> tuple[int, str]:
+    """The chain's last (seq, hash), its head locked until the transaction ends; a chain
+    without records starts at (0, GENESIS)."""
+    found = session.execute(_LOCK_HEAD, {"chain": chain}).one_or_none()
+    if found is None:
+        session.execute(upsert(session, AuditChainHead.__table__)
+                        .values(chain=chain, seq=0, hash=GENESIS, updated_at=now)
+                        .on_conflict_do_nothing(index_elements=["chain"]))
+        found = session.execute(_LOCK_HEAD, {"chain": chain}).one()
+    return found.seq, found.hash
+
+
+_HEADS = AuditChainHead.__table__
+_LOCK_HEAD = (select(_HEADS.c.seq, _HEADS.c.hash).where(_HEADS.c.chain == bindparam("chain"))
+              .with_for_update())
+_COLUMNS = (*HASHED, "prev_hash", "hash", "key_id")
+_MOVE_HEAD = text("UPDATE audit_chain_heads SET seq = :seq, hash = :hash, "
+                  "updated_at = :updated_at WHERE chain = :chain").bindparams(
+    bindparam("updated_at", type_=_HEADS.c.updated_at.type))
+# A transaction's records of one chain and the head's move, in one statement of a single
+# parameter (the records as one JSON array): one round trip however many records, and a
+# statement SQLAlchemy caches (a multi-row VALUES it compiles anew each time). ORDER BY
+# seq: the records take their ids in the chain's order.
+_APPEND = text(f"""
+    WITH appended AS (
+        INSERT INTO audit_records ({", ".join(_COLUMNS)})
+        SELECT {", ".join(_COLUMNS)}
+        FROM jsonb_to_recordset(CAST(:records AS jsonb)) AS r(
+            chain text, seq bigint, at timestamptz, actor text, action text,
+            target_type text, target_id text, center text, before jsonb, after jsonb,
+            request_id text, prev_hash text, hash text, key_id text)
+        ORDER BY seq)
+    {_MOVE_HEAD.text}""").bindparams(
+    bindparam("updated_at", type_=_HEADS.c.updated_at.type))
 
 
 def trail_query(*, actor: str | None = None, action: str | None = None,
@@ -184,7 +237,8 @@ def verify(session: Session, anchors: Anchors | None = None,
     keyring = keyring or keys()
     anchors = anchors or Anchors()
     report = VerifyReport(problems=[ChainProblem("anchors", None, p) for p in anchors.problems])
-    heads = {h.chain: (h.seq, h.hash) for h in session.scalars(select(AuditChainHead))}
+    heads = {chain: (seq, hash_) for chain, seq, hash_ in session.execute(
+        select(AuditChainHead.chain, AuditChainHead.seq, AuditChainHead.hash))}
     chains = sorted(set(heads) | set(session.scalars(select(AuditRecord.chain).distinct()))
                     | set(anchors.points))
     for chain in chains:
