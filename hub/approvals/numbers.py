@@ -3,22 +3,32 @@ and year (the one seal, 一个章). One counter row per scope, incremented atomi
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import Session
 
 from hub.approvals.calendar import local_date
 from hub.approvals.models import NumberSequence
-from hub.db import upsert
+from hub.db import insert_for
 
 
 def next_value(session: Session, scope: str) -> int:
     """The next number of ``scope`` (1, 2, …), in the caller's transaction: the row
     stays locked until it commits, so numbers are never shared nor skipped by a
     rollback of someone else."""
-    stmt = upsert(session, NumberSequence).values(scope=scope, value=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["scope"],
-                                      set_={"value": NumberSequence.value + 1})
-    return session.execute(stmt.returning(NumberSequence.value)).scalar_one()
+    return session.execute(_next_value_statement(session.get_bind().dialect.name),
+                           {"scope": scope}).scalar_one()
+
+
+@functools.lru_cache(maxsize=4)
+def _next_value_statement(dialect: str) -> Any:
+    # Built once: the construct cost more than its execution (issue 23).
+    table = NumberSequence.__table__
+    return (insert_for(dialect)(table).values(scope=bindparam("scope"), value=1)
+            .on_conflict_do_update(index_elements=["scope"], set_={"value": table.c.value + 1})
+            .returning(table.c.value))
 
 
 def application_number(session: Session, center: str, at: dt.datetime) -> str:
