@@ -1,13 +1,14 @@
 """Change signals: a process caches what rarely changes (who a bearer token stands for,
-the working-day calendar) and is told at once when another process changes it.
+the working-day calendar, the departments' endpoints) and is told at once when another
+process changes it.
 
-On PostgreSQL, triggers (migration 0015) ``NOTIFY hub_changes`` in the transaction that
-updates or deletes a user, deletes or updates a bearer token, or writes a calendar year
-or day; the payload is the table's name. Each process listens on a connection of its own
-(a daemon thread, started on first use, one per process and database) and empties the
-caches that depend on that table. A commit of this process that touched such a table
-empties them directly too (``watch``), so the process that revoked a token never serves
-it again, whatever the listener's delay.
+On PostgreSQL, triggers (migrations 0015, 0016) ``NOTIFY hub_changes`` in the transaction
+that updates or deletes a user, deletes or updates a bearer token, or writes a calendar
+year or day or a department; the payload is the table's name. Each process listens on a
+connection of its own (a daemon thread, started on first use, one per process and
+database) and empties the caches that depend on that table. A commit of this process
+that touched such a table empties them directly too (``watch``), so the process that
+revoked a token never serves it again, whatever the listener's delay.
 
 A cache serves only while its listener is connected and listening. Before the first
 ``LISTEN``, after the connection is lost and on SQLite (one process, no listener), every
@@ -30,8 +31,9 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 log = logging.getLogger("hub.change_signals")
 
 CHANNEL = "hub_changes"
-# The tables whose changes the triggers signal (migration 0015 creates their triggers).
-SIGNALLED = frozenset({"users", "api_tokens", "calendar_years", "calendar_days"})
+# The tables whose changes the triggers signal (migrations 0015 and 0016 create them).
+SIGNALLED = frozenset({"users", "api_tokens", "calendar_years", "calendar_days",
+                       "departments"})
 _RECONNECT_SECONDS = (0.5, 1, 2, 5)
 _TOUCHED = "hub.change_signals.touched"  # in a session's info: tables written in its transaction
 

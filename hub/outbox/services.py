@@ -18,7 +18,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -34,6 +34,23 @@ LEASE = dt.timedelta(seconds=60)  # a claimed row is the claimer's for this long
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
+class Message(NamedTuple):
+    """One message to write: for the Celery task ``topic``, ``payload`` (JSON, ids and
+    never personal data), ``dedupe_key`` UNIQUE, due at ``available_at`` (now if None)."""
+
+    topic: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    available_at: dt.datetime | None = None
+
+
+def _row(message: Message, now: dt.datetime) -> dict[str, Any]:
+    return {"id": uuid.uuid4(), "topic": message.topic, "payload": message.payload,
+            "dedupe_key": message.dedupe_key, "status": PENDING, "attempts": 0,
+            "created_at": now, "available_at": message.available_at or now,
+            "sent_at": None, "last_error": None}
+
+
 def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe_key: str,
             available_at: dt.datetime | None = None) -> OutboxMessage:
     """Write a message for the Celery task ``task_name`` in the caller's transaction.
@@ -41,10 +58,7 @@ def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe
     ``dedupe_key`` is UNIQUE: enqueuing the same key twice keeps the first message.
     ``payload`` must be JSON and must not hold personal data (ids, not ID numbers).
     """
-    now = clock.now()
-    values = {"id": uuid.uuid4(), "topic": task_name, "payload": payload,
-              "dedupe_key": dedupe_key, "status": PENDING, "attempts": 0, "created_at": now,
-              "available_at": available_at or now, "sent_at": None, "last_error": None}
+    values = _row(Message(task_name, payload, dedupe_key, available_at), clock.now())
     # RETURNING tells in the same round trip whether the row is new; only a key already
     # enqueued needs the look-up. A Core statement built once: the ORM's insert path
     # costs several times as much (docs/BENCHMARKS.md).
@@ -59,6 +73,18 @@ def enqueue(session: Session, task_name: str, payload: dict[str, Any], *, dedupe
     return session.scalars(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
     ).one()
+
+
+def enqueue_many(session: Session, messages: Sequence[Message]) -> None:
+    """``enqueue`` for the messages of one change, in one statement (the rows of an
+    executemany, sent by SQLAlchemy as one multi-row INSERT): a stage's opening writes
+    three or more (issue 23). A key enqueued already keeps its first message."""
+    if not messages:
+        return
+    now = clock.now()
+    session.execute(_enqueue_statement(session.get_bind().dialect.name),
+                    [_row(message, now) for message in messages])
+    _WROTE.put(session, True)
 
 
 @functools.lru_cache(maxsize=4)

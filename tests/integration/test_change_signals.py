@@ -1,7 +1,8 @@
-"""Change signals on PostgreSQL (``hub.change_signals``): a bearer token's principal and
-the working-day calendar are cached per process, and a change made anywhere empties the
-caches of every process: a member of staff who leaves is refused at once, a published
-year is used at once. Without a live listener nothing is served from a cache."""
+"""Change signals on PostgreSQL (``hub.change_signals``): a bearer token's principal, the
+working-day calendar and the departments' endpoints are cached per process, and a change
+made anywhere empties the caches of every process: a member of staff who leaves is
+refused at once, a published year is used at once. Without a live listener nothing is
+served from a cache."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from hub import change_signals
 from hub import db as hub_db
 from hub.approvals.calendar_services import load_calendar
+from hub.directory.departments import endpoints
 from tests.processes import live_listener, wait_for
 
 pytestmark = [pytest.mark.postgres]
@@ -122,3 +124,31 @@ def test_a_lost_connection_empties_the_caches_and_listens_again(app, people):
     assert ended and all(ended)
     wait_for(lambda: signals.live and signals.epoch > epoch, 30, "the listener back")
     assert len(cache) == 0
+
+
+def test_a_department_given_an_endpoint_elsewhere_is_delivered_to_at_once(app, people):
+    """The departments' endpoints are cached (every opening of a task asks for them); a
+    department whose system is connected elsewhere gets its next task delivered."""
+    database = hub_db.get_database(app)
+    live_listener(database.engine)
+    people.department("market")
+    reads = Statements(database.engine, "departments")
+
+    def served_from_the_cache() -> bool:  # once the signal of the department's creation is in
+        seen = len(reads.seen)
+        with database.session_scope() as work:
+            assert endpoints(work, ["market", "nowhere"]) == {"market": None, "nowhere": None}
+        return len(reads.seen) == seen
+
+    wait_for(served_from_the_cache, 10, "the endpoints read once, then from the cache")
+    other = other_process(app)
+    with other.begin() as conn:
+        conn.execute(sa.text("UPDATE departments SET endpoint = :e WHERE code = 'market'"),
+                     {"e": '{"url": "http://127.0.0.1:9/tasks"}'})
+    other.dispose()
+
+    def seen() -> bool:
+        with database.session_scope() as work:
+            return endpoints(work, ["market"])["market"] == {"url": "http://127.0.0.1:9/tasks"}
+
+    wait_for(seen, 10, "the department's new endpoint")
