@@ -9,11 +9,12 @@ is the optimistic check against a stale or repeated decision.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,11 +37,23 @@ from hub.supervision.rollups import track_application, track_task
 # -- Reading one case -------------------------------------------------------------------------
 
 
-def _case_statement(condition: Any, lock: bool) -> Select[tuple[Application]]:
-    stmt = select(Application).where(condition, Application.deleted_at.is_(None))
+@functools.lru_cache(maxsize=4)
+def _case_statement(by_task: bool, lock: bool) -> Select[tuple[Application]]:
+    """The case of ``:id`` (or, ``by_task``, of the task ``:id``) with its tasks. Built
+    once per kind: building it and its cache key on every call weighed on every decision
+    (issue 23)."""
+    case_id: Any = bindparam("id")
+    if by_task:
+        case_id = select(ApprovalTask.application_id).where(ApprovalTask.id == case_id) \
+            .scalar_subquery()
+    stmt = select(Application).where(Application.id == case_id,
+                                     Application.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
-    # populate_existing reaches the tasks' selectin load too: they are re-read as well.
+    # The tasks in a second statement, run once the lock is held: a join in the locking
+    # statement would read them from the snapshot taken before the wait for the lock (only
+    # the locked row is re-read then), and two sibling decisions would both win.
+    # populate_existing reaches that load too: the tasks are re-read as well.
     return stmt.options(selectinload(Application.tasks))
 
 
@@ -48,7 +61,7 @@ def load_application(session: Session, application_id: uuid.UUID, *,
                      lock: bool = False) -> Application:
     """The case with its tasks; ``lock`` takes its row lock (SELECT … FOR UPDATE) and
     re-reads it and its tasks, so what follows sees the latest committed state."""
-    app = session.scalars(_case_statement(Application.id == application_id, lock)).one_or_none()
+    app = session.scalars(_case_statement(False, lock), {"id": application_id}).one_or_none()
     if app is None:
         raise NotFound("办件不存在")
     return app
@@ -220,6 +233,9 @@ def apply_transition(session: Session, app: Application, transition: routing.Tra
     and, for each task whose status changed, its previous status."""
     rows = {(t.stage, t.department_code): t for t in app.tasks}
     previous_app_status = app.status
+    with session.no_autoflush:  # numbered first: the case's row is then written once
+        result_number = numbers.result_number(session, app.center_code, now) \
+            if transition.result_issued else None
     previous: dict[uuid.UUID, str] = {}
     for key in transition.changed:
         row, plain = rows[key], transition.after.task(key)
@@ -230,9 +246,8 @@ def apply_transition(session: Session, app: Application, transition: routing.Tra
               for key in transition.opened]
     session.add_all(opened)
     mapping.write_case(app, transition.after, now)
-    if transition.result_issued:
-        app.result_number = numbers.result_number(session, app.center_code, now)
-        app.result_issued_at = now
+    if result_number is not None:
+        app.result_number, app.result_issued_at = result_number, now
     session.flush()
     for row in app.tasks:
         if row.id in previous:
@@ -275,9 +290,7 @@ def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision
     # tasks afresh, found from the task in the same statement: the decision's hot path
     # (issue 23). The department check follows; a refused caller only held the lock
     # until its rollback.
-    owner = select(ApprovalTask.application_id).where(ApprovalTask.id == task_id)
-    app = session.scalars(_case_statement(Application.id == owner.scalar_subquery(),
-                                          lock=True)).one_or_none()
+    app = session.scalars(_case_statement(True, lock=True), {"id": task_id}).one_or_none()
     task = next((t for t in app.tasks if t.id == task_id), None) if app is not None else None
     if task is None:
         raise NotFound("审批任务不存在")
