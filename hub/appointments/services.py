@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from hub import audit, clock, idempotency, privacy
 from hub.appointments import slots as rules
@@ -36,7 +36,8 @@ from hub.catalog.publication import not_offered
 from hub.db import upsert
 from hub.directory.models import Center
 from hub.errors import Conflict, NotFound, ValidationFailed
-from hub.hall.services import capacity
+from hub.hall.models import HallWindow
+from hub.hall.services import places as hall_places
 from hub.permissions import Principal, Scope, allowed, require
 from hub.receipts import receipt_codes
 
@@ -56,15 +57,26 @@ def _refused(exc: rules.SlotRefused) -> ValidationFailed:
 
 
 def _item_and_capacity(session: Session, center: str, item: str) -> int:
-    if session.get(Center, center) is None:
+    """The item's places per slot at the center, refused if either is unknown or the item
+    takes no appointment there. One statement: the center, the item and the center's
+    windows (a few rows; the item's large columns left unread)."""
+    rows = session.execute(
+        select(ServiceItem, HallWindow.capacity_per_slot, HallWindow.service_items)
+        .select_from(Center)
+        .outerjoin(ServiceItem, ServiceItem.code == item)
+        .outerjoin(HallWindow, HallWindow.center_code == Center.code)
+        .where(Center.code == center)
+        .options(load_only(ServiceItem.published_at, ServiceItem.active, ServiceItem.centers))
+    ).all()
+    if not rows:
         raise ValidationFailed({"center": [f"未知的中心：{center}"]})
-    found = session.get(ServiceItem, item)
+    found = rows[0][0]
     if found is None:
         raise ValidationFailed({"service_item": [f"未知的办事事项：{item}"]})
     refusal = not_offered(found, center)  # a stopped item takes no appointment either
     if refusal:
         raise ValidationFailed({"service_item": [refusal]})
-    places = capacity(session, center, item)
+    places = hall_places(((per_slot, items) for _, per_slot, items in rows if per_slot), item)
     if places < 1:
         raise ValidationFailed({"service_item": ["该中心此事项暂不接受网上预约"]})
     return places
@@ -124,20 +136,22 @@ def summary(appointment: Appointment) -> dict[str, Any]:
                           "phone": appointment.applicant_phone_masked}}
 
 
-def _lapse_past(session: Session, id_hash: str, item: str, today: dt.date) -> None:
-    """The person's booked appointments for the item whose day has passed were not kept:
-    noted as no-shows (audited), so they no longer count as the live one."""
-    stale = session.scalars(select(Appointment).where(
+def _live(session: Session, id_hash: str, item: str, today: dt.date) -> list[Appointment]:
+    """The person's live (booked, not past) appointments for the item. Those booked whose
+    day has passed were not kept: noted as no-shows (audited), so they are not the live
+    one. One statement reads (and locks) both kinds."""
+    booked = session.scalars(select(Appointment).where(
         Appointment.applicant_id_hash == id_hash, Appointment.service_item_code == item,
-        Appointment.status == BOOKED, Appointment.day < today).with_for_update()).all()
+        Appointment.status == BOOKED).with_for_update()).all()
     now = clock.now()
-    for appointment in stale:
+    for appointment in (a for a in booked if a.day < today):
         appointment.status, appointment.marked_at = NO_SHOW, now
         appointment.marked_by, appointment.updated_at = LAPSE_ACTOR.username, now
         appointment.version += 1
         audit.record(session, LAPSE_ACTOR, "appointment.no_show", target_type="appointment",
                      target_id=appointment.number, center=appointment.center_code,
                      before={"status": BOOKED}, after={"status": NO_SHOW, "lapsed": True})
+    return [a for a in booked if a.day >= today]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,11 +215,7 @@ def book(session: Session, actor: Principal, body: Mapping[str, Any], *,
 def _book(session: Session, actor: Principal, body: Mapping[str, Any], columns: dict[str, str],
           places: int, now: dt.datetime, key: str | None, fingerprint: str) -> Booked:
     center, item, day, slot = body["center"], body["service_item"], body["date"], body["slot"]
-    _lapse_past(session, columns["applicant_id_hash"], item, local_date(now))
-    live = session.scalar(select(func.count()).select_from(Appointment).where(
-        Appointment.applicant_id_hash == columns["applicant_id_hash"],
-        Appointment.service_item_code == item, Appointment.status == BOOKED))
-    if live:
+    if _live(session, columns["applicant_id_hash"], item, local_date(now)):
         raise Conflict(ONE_LIVE)
     if not _take_place(session, center, item, day, slot, places):
         raise Conflict(FULL)

@@ -81,8 +81,14 @@ def replace_windows(session: Session, actor: Principal, center: str,
 def capacity(session: Session, center: str, item: str) -> int:
     """An item's appointment places in one half-day slot at a center: the sum of
     ``capacity_per_slot`` over the windows that handle it."""
-    return sum(w.capacity_per_slot for w in windows_of(session, center)
-               if item in w.service_items)
+    return places(((w.capacity_per_slot, w.service_items) for w in windows_of(session, center)),
+                  item)
+
+
+def places(windows: Iterable[tuple[int, Iterable[str] | None]], item: str) -> int:
+    """``capacity`` from a center's windows as (capacity_per_slot, service_items) pairs,
+    read by the caller (the booking reads them with the center and the item)."""
+    return sum(per_slot for per_slot, items in windows if items and item in items)
 
 
 def bookable_items(session: Session) -> set[str]:

@@ -17,7 +17,7 @@ def with_rateable(lookup: Lookup) -> Lookup:
 
         def view() -> dict[str, object]:
             shown = dict(found.view())
-            subject = subject_of(session, number)
+            subject = subject_of(session, number)  # with its rating's id: one statement
             shown["rateable"] = bool(subject and subject.rateable
                                      and existing(session, subject) is None)
             return shown

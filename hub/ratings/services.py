@@ -5,16 +5,17 @@ target (everything that belongs to a case has the case as its target)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hub import audit, clock, privacy
-from hub.approvals.models import CONCLUDED_APPLICATION_STATUSES, Application
+from hub.approvals.models import CONCLUDED_APPLICATION_STATUSES, Application, ApprovalTask
 from hub.errors import Conflict, NotFound
 from hub.permissions import Principal, Scope, require
 from hub.public.progress import NOT_FOUND
@@ -28,11 +29,13 @@ from hub.ratings.models import (
 )
 from hub.receipts import normalise_number, receipt_codes
 from hub.supervision.services import in_instants
+from hub.tickets import public as tickets_public
 from hub.tickets import services as tickets
 from hub.tickets.models import Ticket
 
 RATER = Principal.system("public:rating")
 RATEABLE_TICKETS = ("answered", "closed")
+TICKET_NUMBER = tickets_public.NUMBER_PATTERN
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,39 +52,64 @@ class Subject:
     rateable: bool
     name: str
     phone: Mapping[str, Any]  # the encrypted, hashed and masked phone, copied as is
+    rating_id: int | None  # its rating's, if it was rated
 
 
-def _concluding_department(app: Application) -> str | None:
-    """The department that concluded the case: the last decision before its conclusion."""
-    decided = [t for t in app.tasks if t.decided_at is not None]
-    last = max(decided, key=lambda t: (t.decided_at, t.stage), default=None)
-    return last.department_code if last is not None else None
+def _concluding_department() -> Any:
+    """The department that concluded the case: the last decision before its conclusion
+    (the later stage at the same instant, then the first department), read with the case."""
+    return (select(ApprovalTask.department_code)
+            .where(ApprovalTask.application_id == Application.id,
+                   ApprovalTask.decided_at.is_not(None))
+            .order_by(ApprovalTask.decided_at.desc(), ApprovalTask.stage.desc(),
+                      ApprovalTask.department_code)
+            .limit(1).scalar_subquery())
+
+
+def _application(session: Session, number: str) -> Subject | None:
+    found = session.execute(
+        select(Application, _concluding_department(), Rating.id)
+        .outerjoin(Rating, Rating.application_id == Application.id)
+        .where(Application.number == number, Application.deleted_at.is_(None))).one_or_none()
+    if found is None:
+        return None
+    app, department, rating_id = found
+    return Subject("application", app.id, app.number, app.center_code, department,
+                   app.receipt_code_hash, app.status in CONCLUDED_APPLICATION_STATUSES,
+                   app.applicant_name,
+                   {"caller_phone_encrypted": app.applicant_phone_encrypted,
+                    "caller_phone_hash": app.applicant_phone_hash,
+                    "caller_phone_masked": app.applicant_phone_masked}, rating_id)
+
+
+def _ticket(session: Session, number: str) -> Subject | None:
+    found = session.execute(
+        select(Ticket, Rating.id).outerjoin(Rating, Rating.ticket_id == Ticket.id)
+        .where(Ticket.number == number, Ticket.kind != "rectification")).one_or_none()
+    if found is None:
+        return None
+    row, rating_id = found
+    return Subject("ticket", row.id, row.number, row.center_code, row.department_code,
+                   row.receipt_code_hash, row.status in RATEABLE_TICKETS, row.caller_name,
+                   {"caller_phone_encrypted": row.caller_phone_encrypted,
+                    "caller_phone_hash": row.caller_phone_hash,
+                    "caller_phone_masked": row.caller_phone_masked}, rating_id)
 
 
 def subject_of(session: Session, number: str) -> Subject | None:
-    app = session.scalars(select(Application).where(
-        Application.number == number, Application.deleted_at.is_(None))
-        .options(selectinload(Application.tasks))).one_or_none()
-    if app is not None:
-        return Subject("application", app.id, app.number, app.center_code,
-                       _concluding_department(app), app.receipt_code_hash,
-                       app.status in CONCLUDED_APPLICATION_STATUSES, app.applicant_name,
-                       {"caller_phone_encrypted": app.applicant_phone_encrypted,
-                        "caller_phone_hash": app.applicant_phone_hash,
-                        "caller_phone_masked": app.applicant_phone_masked})
-    row = session.scalars(select(Ticket).where(Ticket.number == number)).one_or_none()
-    if row is not None and row.kind != "rectification":
-        return Subject("ticket", row.id, row.number, row.center_code, row.department_code,
-                       row.receipt_code_hash, row.status in RATEABLE_TICKETS, row.caller_name,
-                       {"caller_phone_encrypted": row.caller_phone_encrypted,
-                        "caller_phone_hash": row.caller_phone_hash,
-                        "caller_phone_masked": row.caller_phone_masked})
-    return None
+    """The case, else the ticket, numbered ``number``, with whether it was rated (one
+    statement each). A ticket's number is looked up as a ticket's first: only a case
+    with a number of that shape (none the hub gives) costs a second statement."""
+    if re.fullmatch(TICKET_NUMBER, number):
+        return _ticket(session, number) or _application(session, number)
+    return _application(session, number) or _ticket(session, number)
 
 
-def existing(session: Session, subject: Subject) -> Rating | None:
-    column = Rating.application_id if subject.kind == "application" else Rating.ticket_id
-    return session.scalars(select(Rating).where(column == subject.id)).one_or_none()
+def existing(session: Session, subject: Subject) -> int | None:
+    """The id of the subject's rating, if it was rated: read with the subject (no
+    statement of its own). Two ratings at once both pass here; the UNIQUE constraint
+    then decides."""
+    return subject.rating_id
 
 
 def rate(session: Session, number: str, code: str, level: int,
@@ -99,26 +127,29 @@ def rate(session: Session, number: str, code: str, level: int,
         raise Conflict("尚未办结（答复），暂不能评价")
     if existing(session, subject) is not None:
         raise Conflict("该事项已评价过，每件事只能评价一次")
-    now = clock.now()
+    now, comment = clock.now(), (comment or "").strip() or None
+    # A bad rating's rectification first: the rating then names it as it is inserted,
+    # with no second statement to update it.
+    rectification = None if level >= SATISFIED_FROM else tickets.open_rectification(
+        session, center=subject.center, department=subject.department,
+        subject=f"差评整改：{subject.number}（{LEVEL_LABELS[level]}）",
+        content=comment or "评价人未留言，请回访了解不满意的原因。",
+        caller={"caller_name": subject.name, **subject.phone}, rated_number=subject.number)
     rating = Rating(
         application_id=subject.id if subject.kind == "application" else None,
         ticket_id=subject.id if subject.kind == "ticket" else None, number=subject.number,
         center_code=subject.center, department_code=subject.department, level=level,
-        comment=(comment or "").strip() or None, rater_masked=privacy.mask_name(subject.name),
-        rated_at=now, excluded=False, version=1)
+        comment=comment, rater_masked=privacy.mask_name(subject.name), rated_at=now,
+        rectification_ticket_id=rectification.id if rectification else None, excluded=False,
+        version=1)
     session.add(rating)
     try:
-        session.flush()  # the rating of the same case at the same moment fails here
+        # The rating of the same case at the same moment fails here, and the
+        # rectification goes with the rollback.
+        session.flush()
     except IntegrityError:
         session.rollback()
         raise Conflict("该事项已评价过，每件事只能评价一次") from None
-    if level < SATISFIED_FROM:
-        rectification = tickets.open_rectification(
-            session, center=subject.center, department=subject.department,
-            subject=f"差评整改：{subject.number}（{LEVEL_LABELS[level]}）",
-            content=rating.comment or "评价人未留言，请回访了解不满意的原因。",
-            caller={"caller_name": subject.name, **subject.phone}, rated_number=subject.number)
-        rating.rectification_ticket_id = rectification.id
     audit.record(session, RATER, "rating.received", target_type=subject.kind,
                  target_id=subject.id, center=subject.center,
                  after={"rating_id": rating.id, "level": level, "department": subject.department,

@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hub import audit, clock, idempotency, privacy
 from hub.approvals.calendar import local_date
@@ -67,10 +67,16 @@ class Received(NamedTuple):
 
 def load_ticket(session: Session, ticket_id: uuid.UUID, *, lock: bool = False) -> Ticket:
     """The ticket with its replies; ``lock`` takes its row lock and re-reads it."""
-    stmt = select(Ticket).where(Ticket.id == ticket_id).options(selectinload(Ticket.replies))
+    # Unlocked, the replies are joined in (one statement, not two). Locked, they are read
+    # by a second statement once the lock is held: joined, they would come from the
+    # snapshot taken before the wait, without a reply the holder of the lock just added.
+    stmt = select(Ticket).where(Ticket.id == ticket_id)
     if lock:
-        stmt = stmt.with_for_update(of=Ticket).execution_options(populate_existing=True)
-    ticket = session.scalars(stmt).one_or_none()
+        stmt = stmt.with_for_update(of=Ticket).execution_options(populate_existing=True) \
+            .options(selectinload(Ticket.replies))
+    else:
+        stmt = stmt.options(joinedload(Ticket.replies))
+    ticket = session.scalars(stmt).unique().one_or_none()
     if ticket is None:
         raise NotFound("工单不存在")
     return ticket
@@ -191,10 +197,11 @@ def _new_row(session: Session, *, kind: str, channel: str, center: str, owner: s
     received = received_at or now
     ticket = lc.receive(kind, owner, now=received, days=policy(session)[kind],
                         cal=load_calendar(session))
+    # ``replies`` known empty: showing the new ticket reads none.
     row = Ticket(id=uuid.uuid4(), number=_number(session, now), kind=kind, channel=channel,
                  center_code=center, service_item_code=service_item, subject=subject.strip(),
                  content=content.strip(), days=ticket.days, received_at=received, version=0,
-                 created_at=now, **caller)
+                 created_at=now, replies=[], **caller)
     write(row, ticket, now)  # version 1
     row.department_code = department
     return row
@@ -265,8 +272,13 @@ def receive_ticket(session: Session, actor: Principal, body: Mapping[str, Any], 
 def first_staff(session: Session, center: str, roles: tuple[str, ...]) -> str | None:
     """The first active account of ``center`` holding one of ``roles``, in that order of
     preference, then by username."""
-    users = session.scalars(select(User).where(User.center_code == center,
-                                               User.status == "active")
+    # Only the columns the choice needs, of the accounts holding one of ``roles`` (the
+    # JSON list holds each role in quotes; the loop below checks membership exactly):
+    # not every account of the center with its center joined.
+    holds = or_(*(cast(User.roles, String).contains(f'"{role}"', autoescape=True)
+                  for role in roles))
+    users = session.execute(select(User.username, User.roles, User.department_code)
+                            .where(User.center_code == center, User.status == "active", holds)
                             .order_by(User.username)).all()
     for role in roles:
         for user in users:

@@ -26,19 +26,26 @@ pytestmark = [pytest.mark.postgres, pytest.mark.broker]
 
 # Today's counts (2026-12-05). Each request that a public endpoint answers begins with
 # the rate limiter's upsert of the caller's address (one statement, committed at once).
+# Saved since (2026-12-06; 33 → 28 for a ticket's life): a new ticket's answer reads no
+# replies (it has none; a step's locked read still reads them once the lock is held);
+# the progress view's ticket with its center, replies and departments in one, and the
+# rating check with the ticket; a rating's subject by the number's shape, with its
+# rating joined, and its rectification inserted before it (no UPDATE); a booking's
+# center, item and windows in one, its lapsed and live appointments in one; and every
+# audited request's records appended at commit in one statement fewer.
 BUDGETS = {
-    "POST /api/v1/tickets": 10,
-    "POST /api/v1/tickets/{id}/assign": 8,
-    "POST /api/v1/tickets/{id}/reply": 8,
-    "POST /api/v1/tickets/{id}/close": 7,
-    "GET /api/v1/public/progress/{number} (a ticket)": 8,
-    "POST /api/v1/public/ratings (level 5)": 8,
-    "POST /api/v1/public/ratings (level 2, opens a rectification)": 13,
-    "GET /api/v1/public/appointments/slots": 5,
-    "POST /api/v1/public/appointments": 14,
-    "POST /api/v1/public/appointments/{number}/cancel": 7,
+    "POST /api/v1/tickets": 8,
+    "POST /api/v1/tickets/{id}/assign": 7,
+    "POST /api/v1/tickets/{id}/reply": 7,
+    "POST /api/v1/tickets/{id}/close": 6,
+    "GET /api/v1/public/progress/{number} (a ticket)": 3,
+    "POST /api/v1/public/ratings (level 5)": 5,
+    "POST /api/v1/public/ratings (level 2, opens a rectification)": 9,
+    "GET /api/v1/public/appointments/slots": 3,
+    "POST /api/v1/public/appointments": 10,
+    "POST /api/v1/public/appointments/{number}/cancel": 6,
 }
-TICKET_LIFE = 33  # received, assigned, answered, closed: the benchmark's ticket unit
+TICKET_LIFE = 28  # received, assigned, answered, closed: the benchmark's ticket unit
 
 
 @pytest.fixture
