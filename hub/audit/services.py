@@ -95,6 +95,10 @@ def record(
     if not session.info.get(_LISTENING):  # the record would be lost without a word
         raise RuntimeError("this session's factory does not write the audit records: "
                            "call hub.audit.services.listen on it")
+    if session.in_nested_transaction():
+        # A savepoint rolled back would leave its records to the outer commit: an action
+        # recorded that did not happen. Nothing in the hub records inside one.
+        raise RuntimeError("audit records cannot be made inside a savepoint")
     if session.get_transaction() is None:
         session.connection()  # begins the transaction the record belongs to
     pending = _PENDING.get(session) or _PENDING.put(session, _Pending(keys().current, {}))
@@ -108,6 +112,8 @@ def record(
 
 
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the records wait for the transaction's commit
     pending = _PENDING.pop(session)
     if not pending:
         return

@@ -87,6 +87,10 @@ def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
 
 
 def _write_pending(session: Session) -> None:
+    # The first hook of a commit (then the audit chain heads'): what the transaction
+    # changed is flushed first, so the rows it locks at commit are the day rows, then
+    # the heads, always last and in one order.
+    session.flush()
     pending = _PENDING.pop(session)
     if not pending:
         return

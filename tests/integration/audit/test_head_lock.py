@@ -143,3 +143,11 @@ def test_a_session_of_a_factory_that_does_not_write_the_records_is_refused(app):
     with Session(app.extensions["hub.db"].engine) as bare, pytest.raises(RuntimeError):
         audit.record(bare, ACTOR, "thing.done", target_type="thing", target_id=0,
                      center="binhe")
+
+
+def test_no_record_is_made_inside_a_savepoint(app):
+    """A savepoint rolled back would leave its records to the outer commit."""
+    with app.extensions["hub.db"].session_scope() as work:
+        with work.begin_nested(), pytest.raises(RuntimeError):
+            audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=0,
+                         center="binhe")
