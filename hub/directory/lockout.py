@@ -167,15 +167,24 @@ def record_failure(session: Session, attempt: Attempt, user: User | None, settin
 def _lock(session: Session, attempt: Attempt, user: User | None, estimate: float,
           settings: Settings, now: dt.datetime, actor: Principal) -> bool:
     until = now + dt.timedelta(seconds=settings.login_lock_seconds)
-    lock = session.get(SignInLock, attempt.name)
-    if lock is not None and lock.locked_until > now:
-        return False  # already locked (from a known address the attempt got through)
     failures = math.floor(estimate)
-    if lock is None:
-        session.add(SignInLock(username=attempt.name, locked_at=now, locked_until=until,
-                               failures=failures))
-    else:
-        lock.locked_at, lock.locked_until, lock.failures = now, until, failures
+    # One statement, taken or not: two failures at once (on either side of a throttle
+    # window, so neither waits for the other) would otherwise both see no lock and both
+    # insert one. No row back: locked already (from a known address the attempt got
+    # through), by this attempt's twin or before.
+    table = SignInLock.__table__
+    stmt = upsert(session, table).values(username=attempt.name, locked_at=now,
+                                         locked_until=until, failures=failures)
+    taken = session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["username"],
+            set_={"locked_at": stmt.excluded.locked_at,
+                  "locked_until": stmt.excluded.locked_until,
+                  "failures": stmt.excluded.failures},
+            where=table.c.locked_until <= now)
+        .returning(table.c.username)).scalar_one_or_none()
+    if taken is None:
+        return False
     audit.record(session, actor, "signin.locked", target_type="user",
                  target_id=user.username if user else mask_name(attempt.name) or "-",
                  center=user.center_code if user else None,
