@@ -82,8 +82,12 @@ def enqueue_many(session: Session, messages: Sequence[Message]) -> None:
     if not messages:
         return
     now = clock.now()
-    session.execute(_enqueue_statement(session.get_bind().dialect.name),
-                    [_row(message, now) for message in messages])
+    rows = [_row(message, now) for message in messages]
+    for n, row in enumerate(rows):
+        # Written a microsecond apart: the relay takes messages due at the same time in
+        # the order they were written (then by id, which is random).
+        row["created_at"] = now + dt.timedelta(microseconds=n)
+    session.execute(_enqueue_statement(session.get_bind().dialect.name), rows)
     _WROTE.put(session, True)
 
 
@@ -171,7 +175,8 @@ def _claim_batch(session: Session, limit: int, topics: Topics) -> list[OutboxMes
     now = clock.now()
     stmt = (select(OutboxMessage)
             .where(OutboxMessage.status == PENDING, OutboxMessage.available_at <= now)
-            .order_by(OutboxMessage.available_at, OutboxMessage.id).limit(limit))
+            .order_by(OutboxMessage.available_at, OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit))
     if topics.only is not None:
         stmt = stmt.where(OutboxMessage.topic.in_(sorted(topics.only)))
     if topics.not_:

@@ -38,7 +38,7 @@ def test_a_message_exists_only_if_its_transaction_commits(app, session):
 def test_the_messages_of_one_change_are_written_in_one_statement(app, session):
     database = db.get_database(app)
     with database.session_scope() as work:
-        services.enqueue(work, "tests.nothing", {"n": 0}, dedupe_key="m0")
+        services.enqueue(work, "tests.nothing", {"n": "first"}, dedupe_key="m0")
         work.commit()
     inserts: list[str] = []
     sql = lambda conn, cursor, statement, *args: inserts.append(statement)  # noqa: E731
@@ -46,13 +46,15 @@ def test_the_messages_of_one_change_are_written_in_one_statement(app, session):
     try:
         with database.session_scope() as work:
             services.enqueue_many(work, [services.Message("tests.nothing", {"n": n}, f"m{n}")
-                                         for n in range(3)])
+                                         for n in range(6)])
             work.commit()
     finally:
         sa.event.remove(database.engine, "before_cursor_execute", sql)
     assert len([s for s in inserts if "INSERT INTO outbox_messages" in s]) == 1
     kept = {r.dedupe_key: r.payload for r in rows(session)}
-    assert kept == {"m0": {"n": 0}, "m1": {"n": 1}, "m2": {"n": 2}}  # m0 keeps its first
+    assert kept == {"m0": {"n": "first"}, **{f"m{n}": {"n": n} for n in range(1, 6)}}
+    due = sorted(rows(session), key=lambda r: (r.available_at, r.created_at, r.id))  # relay's
+    assert [r.dedupe_key for r in due if r.dedupe_key != "m0"] == [f"m{n}" for n in range(1, 6)]
 
 
 def test_relay_publishes_once_and_marks_sent(app, session):
