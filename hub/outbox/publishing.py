@@ -196,7 +196,11 @@ def settle(app: Flask, timeout: float = 30.0) -> None:
         found.settle(timeout)
 
 
-KICK_WINDOW = 0.05  # seconds: the commits of this window share one relay task
+# Seconds: the commits of this window share one relay task. 0.2, not 0.05: a busy hub's
+# worker ran a relay task (and a notification batch) for every two or three commits;
+# a fifth of a second more before a notification halved the worker's and the broker's
+# CPU per application (same-run A/B, docs/BENCHMARKS.md, issue 23).
+KICK_WINDOW = 0.2
 
 
 class _Kicker:
