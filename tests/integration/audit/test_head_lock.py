@@ -19,6 +19,14 @@ def head_seq(session) -> int:  # type: ignore[no-untyped-def]
     return session.scalars(select(AuditChainHead.seq).where(AuditChainHead.chain == "binhe")).one()
 
 
+def started_chain(app, session) -> int:  # type: ignore[no-untyped-def]
+    """binhe's chain with a first record: its head's seq."""
+    with app.extensions["hub.db"].session_scope() as work:
+        audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=0, center="binhe")
+        work.commit()
+    return head_seq(session)
+
+
 def head_reads(app) -> list[str]:  # type: ignore[no-untyped-def]
     """Every statement that reads the audit chain heads, from now on."""
     seen: list[str] = []
@@ -33,10 +41,7 @@ def head_reads(app) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_one_transaction_locks_its_chain_head_once(app, session):
     database = app.extensions["hub.db"]
-    with database.session_scope() as work:  # the chain exists already
-        audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=0, center="binhe")
-        work.commit()
-    base = head_seq(session)
+    base = started_chain(app, session)
     reads = head_reads(app)
     with database.session_scope() as work:
         for n in range(1, 4):
@@ -56,10 +61,7 @@ def test_one_transaction_locks_its_chain_head_once(app, session):
 
 def test_a_rolled_back_transaction_leaves_the_head_to_the_next(app, session):
     database = app.extensions["hub.db"]
-    with database.session_scope() as work:  # the chain exists already
-        audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=0, center="binhe")
-        work.commit()
-    base = head_seq(session)
+    base = started_chain(app, session)
     with database.session_scope() as work:
         audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=1, center="binhe")
         work.rollback()
@@ -92,10 +94,7 @@ def test_the_head_is_locked_only_when_the_transaction_commits(app, session):
     """A center's other writers do not wait for the rest of a transaction that recorded
     something: the head is locked at its commit, where its records take their places."""
     database = app.extensions["hub.db"]
-    with database.session_scope() as work:  # the chain exists already
-        audit.record(work, ACTOR, "thing.done", target_type="thing", target_id=0, center="binhe")
-        work.commit()
-    base = head_seq(session)
+    base = started_chain(app, session)
     with database.session_scope() as mine:
         audit.record(mine, ACTOR, "thing.done", target_type="thing", target_id=1, center="binhe")
         with database.session_scope() as other:  # would wait for mine's lock if it held one
