@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,14 +18,16 @@ NOTIFY = "approvals.notify"
 DELIVER = "outbound.deliver_task"  # hub.delivery's consumer (interface 3)
 
 
-def _task_opened(task: ApprovalTask, endpoints: Mapping[str, str | None], *,
+def _task_opened(task: ApprovalTask, systems: Mapping[str, Mapping[str, Any] | None], *,
                  again: bool) -> list[Message]:
+    """Its notification and, if its department has a system (``systems``: the
+    departments' endpoints), its delivery there."""
     suffix = f":{task.version}" if again else ""
     kind = "task_reopened" if again else "task_opened"
     found = [Message(NOTIFY, {"kind": kind, "application_id": str(task.application_id),
                               "task_id": str(task.id)},
                      f"notify:{kind}:{task.id}{suffix}")]
-    if endpoints.get(task.department_code):
+    if systems.get(task.department_code):
         # A task handed back after a supplement is delivered again, with the new form.
         found.append(Message(DELIVER, {"task_id": str(task.id)}, f"deliver:{task.id}{suffix}"))
     return found
