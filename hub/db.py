@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, g
@@ -228,6 +228,27 @@ class TransactionState(Generic[T]):
         value = self.get(session)
         session.info.pop(self.key, None)
         return value
+
+
+def before_commit(target: sessionmaker[Session] | Session, hook: Callable[[Session], None],
+                  name: str) -> None:
+    """Run ``hook`` as every session of ``target`` (a factory, or one session) commits,
+    and mark those sessions as wired for ``name`` (``require_wired``): what a module
+    gathers in a transaction (the rollups' increments, the audit records) and writes at
+    its commit. Hooks run in the order they were wired."""
+    if not event.contains(target, "before_commit", hook):
+        event.listen(target, "before_commit", hook)
+    if isinstance(target, Session):
+        target.info[name] = True
+    else:
+        target.configure(info={**target.kw.get("info", {}), name: True})
+
+
+def require_wired(session: Session, name: str, what: str) -> None:
+    """Refuse a session whose commit would not write ``what`` (lost without a word)."""
+    if not session.info.get(name):
+        raise RuntimeError(f"this session's factory does not write {what}: "
+                           f"wire it with {name}")
 
 
 def unavailable(error: BaseException) -> bool:

@@ -15,14 +15,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Select, bindparam, event, insert, select, text
+from sqlalchemy import Select, bindparam, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import clock
 from hub.audit.anchors import Anchors
 from hub.audit.chain import GENESIS, AuditKey, KeyRing, keyed_hash, legacy_hash, plain
 from hub.audit.models import HUB_CHAIN, AuditChainHead, AuditRecord
-from hub.db import TransactionState, upsert
+from hub.db import TransactionState, before_commit, require_wired, upsert
 from hub.permissions import Principal
 
 _KEYS = "hub.audit.keys"
@@ -58,7 +58,7 @@ class _Pending(NamedTuple):
 
 # The records the transaction appends, written when it commits (``listen``).
 _PENDING: TransactionState[_Pending] = TransactionState("hub.audit.pending")
-_LISTENING = "hub.audit.listening"  # in the info of the sessions of a wired factory
+_WIRED = "hub.audit.services.listen"
 
 
 def listen(target: sessionmaker[Session] | Session) -> None:
@@ -69,12 +69,7 @@ def listen(target: sessionmaker[Session] | Session) -> None:
     writers wait only for that commit, not for the rest of this transaction, and a
     transaction's records take two statements per chain (lock the head; append the
     records and move the head) however many it made (docs/BENCHMARKS.md, issue 23)."""
-    if not event.contains(target, "before_commit", _write_pending):
-        event.listen(target, "before_commit", _write_pending)
-    if isinstance(target, Session):
-        target.info[_LISTENING] = True
-    else:
-        target.configure(info={**target.kw.get("info", {}), _LISTENING: True})
+    before_commit(target, _write_pending, _WIRED)
 
 
 def record(
@@ -92,9 +87,7 @@ def record(
     """Append one record to the chain of ``center`` (or the hub's chain), in the caller's
     transaction: written when the caller commits it with the change it describes, and
     gone with it if it rolls back."""
-    if not session.info.get(_LISTENING):  # the record would be lost without a word
-        raise RuntimeError("this session's factory does not write the audit records: "
-                           "call hub.audit.services.listen on it")
+    require_wired(session, _WIRED, "the audit records")
     if session.in_nested_transaction():
         # A savepoint rolled back would leave its records to the outer commit: an action
         # recorded that did not happen. Nothing in the hub records inside one.

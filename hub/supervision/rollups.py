@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import clock
@@ -32,7 +32,7 @@ from hub.approvals.models import (
     Application,
     ApprovalTask,
 )
-from hub.db import TransactionState, insert_for
+from hub.db import TransactionState, before_commit, insert_for, require_wired
 from hub.supervision import indicators as ind
 from hub.supervision.models import (
     CenterDay,
@@ -63,23 +63,19 @@ def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
 # {(table, key): (model, {column: amount})}: the increments the transaction will write.
 _PENDING: TransactionState[dict[tuple[str, tuple[Any, ...]], tuple[Any, dict[str, Any]]]] = \
     TransactionState("hub.rollups.pending")
-_LISTENING = "hub.rollups.listening"  # in the info of the sessions of a wired factory
+_WIRED = "hub.supervision.rollups.listen"
 
 
 def listen(factory: sessionmaker[Session]) -> None:
     """Write the increments of every session of ``factory`` when it commits."""
-    if not event.contains(factory, "before_commit", _write_pending):
-        event.listen(factory, "before_commit", _write_pending)
-    factory.configure(info={**factory.kw.get("info", {}), _LISTENING: True})
+    before_commit(factory, _write_pending, _WIRED)
 
 
 def _increment(session: Session, model: type[Any], keys: Mapping[str, Any],
                amounts: Mapping[str, int | float]) -> None:
     """Add ``amounts`` to the row ``keys`` of ``model`` (created at zero if missing) when
     the session commits."""
-    if not session.info.get(_LISTENING):  # the counts would be lost without a word
-        raise RuntimeError("this session's factory does not write the rollups: "
-                           "call hub.supervision.rollups.listen on it")
+    require_wired(session, _WIRED, "the rollups")
     pending = _PENDING.get(session) or _PENDING.put(session, {})
     slot = pending.setdefault((model.__tablename__, tuple(keys.items())), (model, {}))[1]
     for name, value in amounts.items():
