@@ -8,21 +8,24 @@ record that moved) recounted by ``refresh``. None of them commits:
 the caller's commit makes the change and its count visible together.
 
 Increments are ``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``: atomic on
-PostgreSQL and SQLite. They are gathered in the transaction and written when it commits,
-after everything else and in one fixed order (table, then key): a department's row is
-shared by every center, and a submission and a decision taking the same rows (and the
-center's audit chain head) in different orders deadlocked under load. The commit hook
-is registered on the app's own session factory (``listen``, called by ``hub.app``).
+PostgreSQL and SQLite. They are gathered in the transaction and written when it commits
+(in one statement on PostgreSQL), after everything else and in one fixed order (table,
+then key): a department's row is shared by every center, and a submission and a
+decision taking the same rows (and the center's audit chain head) in different orders
+deadlocked under load. The commit hook is registered on the app's own session factory
+(``listen``, called by ``hub.app``).
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import TextClause, and_, bindparam, delete, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import clock
@@ -50,8 +53,8 @@ CENTER_COUNTS = ("submitted", "approved_on_time", "approved_late", "rejected_on_
 @functools.lru_cache(maxsize=128)
 def _increment_statement(dialect: str, model: type[Any], keys: tuple[str, ...],
                          amounts: tuple[str, ...]) -> Any:
-    """The upsert of one shape of increment, built once: building it (and its
-    ``excluded`` alias) on every call weighed on every decision (docs/BENCHMARKS.md)."""
+    """The upsert of one shape of increment (SQLite's path), built once: building it (and
+    its ``excluded`` alias) on every call weighed on every decision (docs/BENCHMARKS.md)."""
     table = model.__table__
     stmt = insert_for(dialect)(table)  # Core, not the ORM's bulk path: nothing here needs the ORM
     return stmt.on_conflict_do_update(
@@ -91,19 +94,47 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     dialect = session.get_bind().dialect.name
-    # In key order; a run of increments of one shape (a sync batch's days) is one
-    # executemany, still in that order.
-    shape, batch = None, []
+    # In key order, a run of increments of one shape (a sync batch's days) together.
+    runs: list[tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]]] = []
     for (_table, key_items), (model, amounts) in sorted(pending.items(), key=lambda kv: kv[0]):
         keys = dict(key_items)
-        this = (model, tuple(keys), tuple(amounts))
-        if this != shape and batch:
-            session.execute(_increment_statement(dialect, *shape), batch)  # type: ignore[misc]
-            batch = []
-        shape = this
-        batch.append({**keys, **amounts})
-    if batch:
-        session.execute(_increment_statement(dialect, *shape), batch)  # type: ignore[misc]
+        shape = (model, tuple(keys), tuple(amounts))
+        if not runs or runs[-1][0] != shape:
+            runs.append((shape, []))
+        runs[-1][1].append({**keys, **amounts})
+    if dialect == "postgresql":
+        session.execute(_increments_statement(tuple(shape for shape, _ in runs)),
+                        {f"run{n}": json.dumps(rows, default=str)
+                         for n, (_, rows) in enumerate(runs)})
+        return
+    for shape, rows in runs:  # SQLite has no data-modifying WITH: a statement a run
+        session.execute(_increment_statement(dialect, *shape), rows)
+
+
+@functools.lru_cache(maxsize=128)
+def _increments_statement(shapes: tuple[tuple[Any, tuple[str, ...], tuple[str, ...]], ...]
+                          ) -> TextClause:
+    """A transaction's increments in ONE statement on PostgreSQL, one parameter a run (its
+    rows as a JSON array): a decision's three to five upserts were as many round trips
+    (issue 23). Each run waits for the one before (its one-time filter counts that run's
+    rows) and takes its rows in the array's order (WITH ORDINALITY): the locks are taken
+    in the same order as by one statement a run, and a data-modifying WITH alone would
+    leave the order of its parts to the executor."""
+    dialect = postgresql.dialect()
+    parts = []
+    for n, (model, keys, amounts) in enumerate(shapes):
+        table = model.__table__
+        columns = ", ".join((*keys, *amounts))
+        typed = ", ".join(f"{c} {table.c[c].type.compile(dialect=dialect)}"
+                          for c in (*keys, *amounts))
+        after = f"WHERE (SELECT count(*) FROM run{n - 1}) >= 0 " if n else ""
+        added = ", ".join(f"{c} = {table.name}.{c} + excluded.{c}" for c in amounts)
+        parts.append(
+            f"run{n} AS (INSERT INTO {table.name} ({columns}) SELECT {columns} "
+            f"FROM ROWS FROM (jsonb_to_recordset(CAST(:run{n} AS jsonb)) AS ({typed})) "
+            f"WITH ORDINALITY AS r({columns}, ordinality) {after}ORDER BY ordinality "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added} RETURNING 1)")
+    return text(f"WITH {', '.join(parts)} SELECT count(*) FROM run{len(shapes) - 1}")
 
 
 # -- Applications -------------------------------------------------------------------------

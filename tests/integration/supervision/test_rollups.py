@@ -255,3 +255,80 @@ def test_concurrent_submissions_of_one_center_day_are_all_counted(app, people) -
     with hub_db.get_database(app).session_scope() as session:
         assert session.scalar(select(CenterDay.submitted).where(
             CenterDay.center_code == "huangcheng")) == 40
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_writers_counting_the_same_rows_of_several_tables_in_their_own_orders(app, people
+                                                                              ) -> None:
+    """A transaction's increments are written in one statement on PostgreSQL, its tables
+    and rows taken in one order whatever the order they were counted in: eight writers,
+    each concluding cases whose five tables' rows (two days, four departments) the others
+    count too, in an order of its own, neither deadlock nor lose a count."""
+    import random
+    import threading
+    import uuid
+
+    from sqlalchemy import func
+
+    from hub import db as hub_db
+    from hub.approvals.models import Application, ApprovalTask
+    from hub.supervision.models import DecisionDuration, DepartmentDay, DepartmentWorkingDays
+
+    people.service_item()
+    departments = ["market", "food", "fire", "environment"]
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def conclude(session: Session, shuffle: random.Random) -> None:
+        day = shuffle.choice(["2026-11-26", "2026-11-27"])
+        submitted, concluded = at("2026-11-25"), at(day, "16:00:00")
+        with session.begin():
+            case = Application(
+                id=uuid.uuid4(), number=f"W{uuid.uuid4().hex[:12]}", center_code="huangcheng",
+                service_item_code="open-restaurant", status="approved", stage=1, source="hub",
+                applicant_name="张*", form={}, submitted_at=submitted, due_at=due("2026-11-30"),
+                concluded_at=concluded, paused_working_days=0, created_at=submitted,
+                updated_at=concluded)
+            rows = [ApprovalTask(
+                id=uuid.uuid4(), application_id=case.id, stage=1, department_code=d, days=5,
+                status="approved", opened_at=submitted, due_at=due("2026-11-30"),
+                yellow_at=due("2026-11-29"), decided_at=concluded, paused_working_days=0,
+                created_at=submitted, updated_at=concluded) for d in departments]
+            session.add(case)
+            session.add_all(rows)
+            session.flush()
+            shuffle.shuffle(rows)
+            for row in rows[:2]:
+                rollups.track_task(session, row, "pending")
+            rollups.track_application(session, case, "in_review")
+            for row in rows[2:]:
+                rollups.track_task(session, row, "pending")
+
+    def writer(seed: int) -> None:
+        try:
+            with app.app_context():
+                session = hub_db.get_database(app).sessionmaker()
+                barrier.wait(timeout=10)
+                for _ in range(4):
+                    conclude(session, random.Random(seed))
+                    seed += 8
+                session.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    with hub_db.get_database(app).session_scope() as session:
+        def total(column) -> int:  # type: ignore[no-untyped-def]
+            return session.scalar(select(func.sum(column)))
+
+        assert total(CenterDay.approved_on_time) == 32
+        assert total(CenterWorkingDays.cases) == 32
+        assert total(DepartmentDay.approved_on_time) == 128
+        assert total(DepartmentWorkingDays.cases) == 128
+        assert total(DecisionDuration.decisions) == 128
