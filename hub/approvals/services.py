@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub import audit, clock, idempotency, privacy
 from hub.approvals import mapping, numbers, routing
@@ -39,9 +40,8 @@ from hub.supervision.rollups import track_application, track_task
 
 @functools.lru_cache(maxsize=4)
 def _case_statement(by_task: bool, lock: bool) -> Select[tuple[Application]]:
-    """The case of ``:id`` (or, ``by_task``, of the task ``:id``) with its tasks. Built
-    once per kind: building it and its cache key on every call weighed on every decision
-    (issue 23)."""
+    """The case of ``:id`` (or, ``by_task``, of the task ``:id``). Built once per kind:
+    building it and its cache key on every call weighed on every decision (issue 23)."""
     case_id: Any = bindparam("id")
     if by_task:
         case_id = select(ApprovalTask.application_id).where(ApprovalTask.id == case_id) \
@@ -50,18 +50,32 @@ def _case_statement(by_task: bool, lock: bool) -> Select[tuple[Application]]:
                                      Application.deleted_at.is_(None))
     if lock:
         stmt = stmt.with_for_update(of=Application).execution_options(populate_existing=True)
-    # The tasks in a second statement, run once the lock is held: a join in the locking
-    # statement would read them from the snapshot taken before the wait for the lock (only
-    # the locked row is re-read then), and two sibling decisions would both win.
-    # populate_existing reaches that load too: the tasks are re-read as well.
-    return stmt.options(selectinload(Application.tasks))
+    return stmt
+
+
+_TASKS = select(ApprovalTask).where(ApprovalTask.application_id == bindparam("id")) \
+    .order_by(ApprovalTask.stage, ApprovalTask.department_code)
+_TASKS_AFRESH = _TASKS.execution_options(populate_existing=True)
+
+
+def _case(session: Session, by_task: bool, lock: bool, key: uuid.UUID) -> Application | None:
+    """The case (see ``_case_statement``) with its tasks. The tasks in a second statement,
+    run once the lock is held: a join in the locking statement would read them from the
+    snapshot taken before the wait for the lock (only the locked row is re-read then), and
+    two sibling decisions would both win. Read by hand rather than by ``selectinload``,
+    whose loader cost a decision more than the statement it runs (issue 23)."""
+    app = session.scalars(_case_statement(by_task, lock), {"id": key}).one_or_none()
+    if app is not None:
+        tasks = session.scalars(_TASKS_AFRESH if lock else _TASKS, {"id": app.id}).all()
+        set_committed_value(app, "tasks", list(tasks))
+    return app
 
 
 def load_application(session: Session, application_id: uuid.UUID, *,
                      lock: bool = False) -> Application:
     """The case with its tasks; ``lock`` takes its row lock (SELECT … FOR UPDATE) and
     re-reads it and its tasks, so what follows sees the latest committed state."""
-    app = session.scalars(_case_statement(False, lock), {"id": application_id}).one_or_none()
+    app = _case(session, False, lock, application_id)
     if app is None:
         raise NotFound("办件不存在")
     return app
@@ -290,7 +304,7 @@ def decide_task(session: Session, actor: Principal, task_id: uuid.UUID, decision
     # tasks afresh, found from the task in the same statement: the decision's hot path
     # (issue 23). The department check follows; a refused caller only held the lock
     # until its rollback.
-    app = session.scalars(_case_statement(True, lock=True), {"id": task_id}).one_or_none()
+    app = _case(session, True, True, task_id)
     task = next((t for t in app.tasks if t.id == task_id), None) if app is not None else None
     if task is None:
         raise NotFound("审批任务不存在")
