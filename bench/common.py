@@ -4,13 +4,15 @@ writing ``bench/results/<name>.json``."""
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import math
 import os
 import platform
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +211,22 @@ class CpuAccount:
         self.used["other"] = max(0.0, self.used["machine"] - sum(
             self.used[name] for name in after))
         return self.used
+
+
+def wait_for_gunicorn(web: subprocess.Popen[Any], port: int, log: Path,
+                      booted: Callable[[], bool], timeout: float) -> None:
+    """Until gunicorn on ``port`` answers ``GET /healthz`` and ``booted()`` (its workers
+    are up); its log in the error if it exits first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if web.poll() is not None:
+            raise SystemExit(f"gunicorn exited: {log.read_text()}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200 and booted():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not become ready")

@@ -33,7 +33,6 @@ Run: ``.venv/bin/python bench/floor.py [--concurrency 4] [--seconds 10]
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import signal
@@ -56,6 +55,7 @@ from common import (
     machine,
     spiff,
     throwaway_database,
+    wait_for_gunicorn,
     write_result,
 )
 from http_load import (
@@ -258,20 +258,8 @@ class FloorServer:
             start_new_session=True)
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise SystemExit(f"gunicorn exited: {self.log.read_text()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200 and \
-                        len(children(self.web.pid)) >= WEB_WORKERS:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("gunicorn did not become ready")
+        wait_for_gunicorn(self.web, self.port, self.log,
+                          lambda: len(children(self.web.pid)) >= WEB_WORKERS, timeout)
 
     def account(self, postgresql: Callable[[], list[int]]) -> CpuAccount:
         return CpuAccount({"web": lambda: descendants(self.web.pid),

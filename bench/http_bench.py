@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import http.client
 import os
 import signal
 import socket
@@ -52,6 +51,7 @@ from common import (
     rss_kib,
     spiff,
     throwaway_database,
+    wait_for_gunicorn,
     write_result,
 )
 from http_load import CENTERS, DEPARTMENTS, closed_loop, healthz_loop
@@ -144,19 +144,8 @@ class Servers:
             start_new_session=True)
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.web.poll() is not None:
-                raise SystemExit(f"gunicorn exited: {(self.logs / 'gunicorn.out').read_text()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200 and len(self.web_workers()) >= 1:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("gunicorn did not become ready")
+        wait_for_gunicorn(self.web, self.port, self.logs / "gunicorn.out",
+                          lambda: len(self.web_workers()) >= 1, timeout)
 
     def account(self) -> CpuAccount:
         """Where the CPU goes: the web server, the Celery worker, PostgreSQL (every

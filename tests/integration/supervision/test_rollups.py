@@ -227,31 +227,15 @@ def test_department_figures_and_decision_histogram(tx, session, people, frozen_c
 def test_concurrent_submissions_of_one_center_day_are_all_counted(app, people) -> None:
     """Increments, not read-modify-write: eight transactions at once lose nothing
     (PostgreSQL only: SQLite runs one writer at a time)."""
-    import threading
-
     from hub import db as hub_db
 
     people.service_item()
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
-    def submit() -> None:
-        try:
-            with app.app_context():
-                session = hub_db.get_database(app).sessionmaker()
-                barrier.wait(timeout=10)
-                for _ in range(5):
-                    application(session, "huangcheng", at("2026-11-27"))
-                session.close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def submit(session: Session, _n: int) -> None:
+        for _ in range(5):
+            application(session, "huangcheng", at("2026-11-27"))
 
-    threads = [threading.Thread(target=submit) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    _at_once(app, 8, submit)
     with hub_db.get_database(app).session_scope() as session:
         assert session.scalar(select(CenterDay.submitted).where(
             CenterDay.center_code == "huangcheng")) == 40
@@ -266,7 +250,6 @@ def test_writers_counting_the_same_rows_of_several_tables_in_their_own_orders(ap
     each concluding cases whose five tables' rows (two days, four departments) the others
     count too, in an order of its own, neither deadlock nor lose a count."""
     import random
-    import threading
     import uuid
 
     from sqlalchemy import func
@@ -277,8 +260,6 @@ def test_writers_counting_the_same_rows_of_several_tables_in_their_own_orders(ap
 
     people.service_item()
     departments = ["market", "food", "fire", "environment"]
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
 
     def conclude(session: Session, shuffle: random.Random) -> None:
         day = shuffle.choice(["2026-11-26", "2026-11-27"])
@@ -305,24 +286,12 @@ def test_writers_counting_the_same_rows_of_several_tables_in_their_own_orders(ap
             for row in rows[2:]:
                 rollups.track_task(session, row, "pending")
 
-    def writer(seed: int) -> None:
-        try:
-            with app.app_context():
-                session = hub_db.get_database(app).sessionmaker()
-                barrier.wait(timeout=10)
-                for _ in range(4):
-                    conclude(session, random.Random(seed))
-                    seed += 8
-                session.close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+    def writer(session: Session, seed: int) -> None:
+        for _ in range(4):
+            conclude(session, random.Random(seed))
+            seed += 8
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    _at_once(app, 8, writer)
     with hub_db.get_database(app).session_scope() as session:
         def total(column) -> int:  # type: ignore[no-untyped-def]
             return session.scalar(select(func.sum(column)))
@@ -332,3 +301,31 @@ def test_writers_counting_the_same_rows_of_several_tables_in_their_own_orders(ap
         assert total(DepartmentDay.approved_on_time) == 128
         assert total(DepartmentWorkingDays.cases) == 128
         assert total(DecisionDuration.decisions) == 128
+
+
+def _at_once(app, count: int, work) -> None:  # type: ignore[no-untyped-def]
+    """``work(session, n)`` in ``count`` threads started together, each on a session of its
+    own; fails on any error of any of them."""
+    import threading
+
+    from hub import db as hub_db
+
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            with app.app_context():
+                session = hub_db.get_database(app).sessionmaker()
+                barrier.wait(timeout=10)
+                work(session, n)
+                session.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
